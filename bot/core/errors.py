@@ -1,0 +1,58 @@
+"""Domain errors. Each adapter maps them to one friendly line for the user."""
+
+
+class StudyError(Exception):
+    """Base of every error a user can cause; the message is safe to show."""
+
+
+class UnknownCommand(StudyError):
+    pass
+
+
+class BadInput(StudyError):
+    """Malformed arguments: a time, zone, duration, day list or count."""
+
+
+class UnknownConcept(StudyError):
+    def __init__(self, concept: str, known: list[str]) -> None:
+        super().__init__(f"Unknown concept '{concept}'. Known concepts: {', '.join(known)}")
+        self.concept = concept
+        self.known = known
+
+
+class QuestionClosed(StudyError):
+    def __init__(self) -> None:
+        super().__init__("That question is closed; the answer has been revealed.")
+
+
+class AlreadyAnswered(StudyError):
+    def __init__(self) -> None:
+        super().__init__("You already answered this one; only your first answer counts.")
+
+
+class NothingToAnswer(StudyError):
+    def __init__(self) -> None:
+        super().__init__("There is no open question here. Try /quiz or /review.")
+
+
+class QuizAlreadyRunning(StudyError):
+    def __init__(self) -> None:
+        super().__init__("A quiz is already running in this channel; join in by answering.")
+
+
+class NoDrillSchedule(StudyError):
+    def __init__(self) -> None:
+        super().__init__("This channel has no daily drill. Set one with /drill set HH:MM ZONE.")
+
+
+class NoQuestions(StudyError):
+    def __init__(self, detail: str = "No questions match.") -> None:
+        super().__init__(detail)
+
+
+class NotAllowed(StudyError):
+    pass
+
+
+class StorageUnavailable(StudyError):
+    """The database cannot be opened or written."""
