@@ -1,0 +1,133 @@
+"""The `studybot` command: run, migrate, questions check|list|import."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import datetime
+
+from bot import __version__
+from bot.config import Settings
+from bot.core.clock import SimulatedClock, SystemClock, as_utc
+from bot.core.errors import StudyError
+from bot.packs_cli import add_questions_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="studybot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"studybot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the bot (console when no platform token is set)")
+    run.add_argument(
+        "--simulated-clock",
+        nargs="?",
+        const="now",
+        metavar="START",
+        help="start a clock that moves only with /advance (START: ISO-8601 UTC, default now)",
+    )
+    run.set_defaults(func=_run)
+
+    migrate = commands.add_parser("migrate", help="apply the database migrations")
+    migrate.set_defaults(func=_migrate)
+
+    add_questions_parser(commands)
+
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except StudyError as error:
+        print(f"studybot: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return settings
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from bot.storage.engine import migrate
+
+    settings = _settings()
+    asyncio.run(migrate(settings.database_url))
+    print("Database is up to date.")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.discord_token or settings.slack_bot_token:
+        print(
+            "studybot: a platform token is set, but this build runs only the console"
+            " adapter; unset DISCORD_TOKEN/SLACK_BOT_TOKEN to use it.",
+            file=sys.stderr,
+        )
+        return 2
+    start = _parse_start(args.simulated_clock) if args.simulated_clock else None
+    return asyncio.run(_run_console(settings, start))
+
+
+def _parse_start(text: str) -> datetime:
+    if text == "now":
+        return SystemClock().now()
+    try:
+        return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise StudyError(
+            f"Bad --simulated-clock start '{text}'. Use ISO-8601 UTC, e.g. 2026-01-15T08:00:00Z."
+        ) from None
+
+
+async def _run_console(settings: Settings, start: datetime | None) -> int:
+    from bot.adapters.console import Console, ConsoleOutbox
+    from bot.app import build_app
+    from bot.core.timeline import ManualTimer
+    from bot.scheduling import JobScheduler
+
+    def write(text: str) -> None:
+        print(text, flush=True)
+
+    outbox = ConsoleOutbox(write)
+    if start is not None:
+        clock: SimulatedClock | SystemClock = SimulatedClock(start)
+        timer: ManualTimer | JobScheduler = ManualTimer(clock)
+    else:
+        clock = SystemClock()
+        timer = JobScheduler(clock, settings.drill_grace)
+    app = await build_app(settings, clock, outbox, timer)
+    try:
+        if isinstance(timer, JobScheduler):
+            timer.start()
+        await app.service.catch_up()
+        await timer.run_due()
+        advance = timer.advance_to if isinstance(timer, ManualTimer) else None
+        console = Console(app.service, timer, clock, write, advance=advance)
+        interactive = sys.stdin.isatty()
+        if interactive:
+            mode = f"simulated clock at {clock.now():%Y-%m-%d %H:%M} UTC" if start else "live"
+            write(
+                f"studybot {len(app.bank.questions)} questions, console channel #study ({mode})."
+                " Type /help."
+            )
+        return await console.run(sys.stdin, interactive)
+    finally:
+        if isinstance(timer, JobScheduler):
+            timer.shutdown()
+        await app.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Which question a drill, a quiz or a review shows next."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from bot.core.questions import Question
+from bot.core.srs import CardState, retrievability
+
+DRILL_NO_REPEAT = 10  # a channel's last N drill questions are not repeated while others remain
+UNSEEN_VALUE = 0.6  # how useful an unseen question is to one learner, next to 1 - recall
+OVERDUE_BONUS = 0.5
+
+
+def usefulness(card: CardState | None, now: datetime) -> float:
+    """How much one learner gains from seeing this question now (higher is better)."""
+    if card is None:
+        return UNSEEN_VALUE
+    forgetting = 1.0 - retrievability(card, now)
+    return forgetting + (OVERDUE_BONUS if card.due <= now else 0.0)
+
+
+def pick_drill_question(
+    candidates: Sequence[Question],
+    recent: Sequence[str],
+    learners: Sequence[int],
+    cards: Mapping[tuple[int, str], CardState],
+    now: datetime,
+    rng: random.Random,
+) -> Question:
+    """The question most useful to the channel's recent learners.
+
+    Questions of the channel's last drills are skipped while others remain; with
+    no recent learners every question is equally useful and one is drawn at random.
+    """
+    if not candidates:
+        raise ValueError("no candidate questions")
+    recent_set = set(recent[:DRILL_NO_REPEAT])
+    pool = [q for q in candidates if q.id not in recent_set] or list(candidates)
+    if not learners:
+        return rng.choice(pool)
+    scored = [
+        (sum(usefulness(cards.get((learner, q.id)), now) for learner in learners), q) for q in pool
+    ]
+    best = max(score for score, _ in scored)
+    return rng.choice([q for score, q in scored if score >= best - 1e-9])
+
+
+def pick_quiz_questions(
+    candidates: Sequence[Question], count: int, recent: Sequence[str], rng: random.Random
+) -> list[Question]:
+    """`count` distinct questions, preferring ones the channel has not seen lately."""
+    recent_set = set(recent)
+    fresh = [q for q in candidates if q.id not in recent_set]
+    stale = [q for q in candidates if q.id in recent_set]
+    rng.shuffle(fresh)
+    rng.shuffle(stale)
+    return (fresh + stale)[:count]
+
+
+def new_questions(candidates: Sequence[Question], seen: set[str], limit: int) -> list[Question]:
+    """Unseen questions for a review batch: easiest first, taking concepts in turn."""
+    rank: dict[str, int] = {}
+    keyed = []
+    for q in candidates:
+        if q.id in seen:
+            continue
+        rank[q.concept] = rank.get(q.concept, 0) + 1
+        keyed.append(((q.difficulty, rank[q.concept]), q))
+    keyed.sort(key=lambda pair: pair[0])
+    return [q for _, q in keyed[:limit]]

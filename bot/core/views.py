@@ -1,0 +1,132 @@
+"""Platform-neutral outputs. Adapters render these; the core never formats for a platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.core.records import BoardRow
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A question shown to learners: in a channel (drill, quiz) or privately (review)."""
+
+    kind: str  # "drill" | "quiz" | "review"
+    question_id: str
+    concept: str
+    concept_title: str
+    prompt: str
+    choices: tuple[str, ...]
+    difficulty: int
+    post_id: int | None = None
+    closes_at: datetime | None = None
+    position: int | None = None  # 1-based within a quiz round or review batch
+    of: int | None = None
+    closed: bool = False  # the reveal happened; buttons should be gone
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    """Private acknowledgement of a channel answer; drill and quiz answers stay hidden."""
+
+    kind: str
+    question_id: str
+    choice: int
+    reveal_at: datetime
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    """Immediate, private result of a personal review answer."""
+
+    question_id: str
+    correct: bool
+    choice: int
+    answer: int
+    choices: tuple[str, ...]
+    explanation: str
+    rationale: str | None  # why the chosen wrong option is wrong
+    next_due: datetime
+
+
+@dataclass(frozen=True)
+class RevealView:
+    """The end of a drill or quiz question: the answer and how the channel did."""
+
+    kind: str
+    question_id: str
+    prompt: str
+    choices: tuple[str, ...]
+    answer: int
+    explanation: str
+    rationales: tuple[str | None, ...]
+    correct_count: int
+    total: int
+    correct_names: tuple[str, ...]
+    streaks: tuple[tuple[str, int], ...] = ()  # (name, days) for correct drill answerers
+    position: int | None = None
+    of: int | None = None
+
+
+@dataclass(frozen=True)
+class BoardView:
+    title: str
+    rows: tuple[BoardRow, ...]
+    period_start: date | None = None
+
+
+@dataclass(frozen=True)
+class ConceptProgress:
+    concept: str
+    title: str
+    total: int
+    seen: int
+    mastered: int
+    answered: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class StatsView:
+    name: str
+    answered: int
+    correct: int
+    streak: int
+    points_week: int
+    points_all: int
+    due_now: int
+    due_week: int
+    concepts: tuple[ConceptProgress, ...]
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True)
+class TopicsView:
+    topics: tuple[tuple[str, str, int], ...]  # (concept id, title, question count)
+
+
+@dataclass(frozen=True)
+class DrillStatusView:
+    enabled: bool
+    local_time: str | None = None
+    timezone: str | None = None
+    days: str | None = None
+    window: str | None = None
+    concept: str | None = None
+    next_fire: datetime | None = None
+    next_fire_local: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportView:
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    text: str
