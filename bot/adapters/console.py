@@ -96,6 +96,7 @@ class Console:
         self.advance = advance
         self.who = _who(name)
         self.present: dict[str, Who] = {self.who.user_id: self.who}
+        self.switched = False
         self.reviews: dict[str, PendingReview] = {}
         self.confirm_forget: set[str] = set()
         self.commands: dict[str, Callable[[list[str]], Awaitable[None]]] = {
@@ -165,6 +166,9 @@ class Console:
     async def switch(self, args: list[str]) -> None:
         if len(args) != 1:
             raise BadInput("Usage: /as NAME")
+        if not self.switched:  # the default learner only counts until a group forms
+            self.present.clear()
+            self.switched = True
         self.who = _who(args[0])
         self.present[self.who.user_id] = self.who
         self.write(f"You are now {self.who.display_name}.")

@@ -1,0 +1,502 @@
+"""What a valid question pack is: the rules for one pack and one question.
+
+The loader (bot/core/packs.py) turns YAML into LinedDict/LinedList values that
+remember where they came from; the rules here read those values and either
+build a Question or report Problems naming the file, the line and the question.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core.questions import LETTERS, Concept, Question
+
+FIELDS = (
+    "id",
+    "concept",
+    "type",
+    "difficulty",
+    "tags",
+    "prompt",
+    "choices",
+    "answer",
+    "explanation",
+    "rationales",
+)
+REQUIRED = tuple(f for f in FIELDS if f != "choices")
+PACK_KEYS = ("concepts", "questions")
+TYPES = ("single", "truefalse")
+DIFFICULTIES = (1, 2, 3)
+MIN_CHOICES, MAX_CHOICES = 3, 5
+MAX_PROMPT, MAX_CHOICE, MAX_EXPLANATION, MAX_RATIONALE = 300, 120, 600, 200
+NEAR_DUPLICATE = 0.85
+TRUE_FALSE = ("True", "False")
+
+QUESTION_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+TAG = re.compile(r"^[^\s,]+$")
+CONCEPT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+FILLER_CHOICE = re.compile(r"\b(all|none) of the above\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a pack, located as precisely as the input allows."""
+
+    path: str
+    line: int
+    question_id: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        # One problem, one line, whatever text a pack smuggled into the message.
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.path}:{self.line}: {self.question_id or '-'}: {message}"
+
+
+class LinedDict(dict[object, object]):
+    """A YAML mapping that remembers its first line and the line of each key."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.key_lines: dict[object, int] = {}
+        self.duplicate_keys: list[tuple[object, int]] = []
+
+    def line_of(self, key: object) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LinedList(list[object]):
+    """A YAML sequence that remembers its first line and the line of each item."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.item_lines: list[int] = []
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+@dataclass(frozen=True)
+class CheckedQuestion:
+    """One question mapping after the per-question rules; `question` is None if invalid."""
+
+    path: str
+    line: int
+    question_id: str | None
+    id_line: int
+    prompt: str | None
+    question: Question | None
+    problems: tuple[Problem, ...]
+
+
+def kind(value: object) -> str:
+    """How a YAML value reads to a pack author, for 'must be X, got Y' messages."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, date):
+        return "a date"
+    return type(value).__name__
+
+
+def show(value: object) -> str:
+    """A value quoted for a message, cut short so one line stays readable."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _key(key: object) -> str:
+    text = str(key)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _did_you_mean(word: object, options: Sequence[str]) -> str:
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def read_pack(
+    path: str, data: object
+) -> tuple[list[tuple[Concept, int]], list[tuple[object, int]], list[Problem]]:
+    """Split a parsed pack into its concept declarations and question nodes, with lines."""
+    if not isinstance(data, LinedDict):
+        message = f"a pack must be a mapping with 'concepts' and/or 'questions', got {kind(data)}"
+        return [], [], [Problem(path, 1, None, message)]
+    problems = [
+        Problem(path, line, None, f"duplicate key '{_key(key)}' (also at line {data.line_of(key)})")
+        for key, line in data.duplicate_keys
+    ]
+    for key in data:
+        if key not in PACK_KEYS:
+            message = f"unknown top-level key '{_key(key)}'{_did_you_mean(key, PACK_KEYS)}"
+            problems.append(Problem(path, data.line_of(key), None, message))
+    if not any(key in data for key in PACK_KEYS):
+        problems.append(Problem(path, data.line, None, "the pack has no 'concepts' or 'questions'"))
+
+    concepts: list[tuple[Concept, int]] = []
+    declared = data.get("concepts", LinedList(data.line))
+    if not isinstance(declared, LinedList):
+        message = f"'concepts' must be a list of {{id, title}}, got {kind(declared)}"
+        problems.append(Problem(path, data.line_of("concepts"), None, message))
+    else:
+        for index, node in enumerate(declared):
+            concept = _read_concept(path, node, declared.line_of(index), problems)
+            if concept is not None:
+                concepts.append((concept, declared.line_of(index)))
+
+    nodes = data.get("questions", LinedList(data.line))
+    if not isinstance(nodes, LinedList):
+        message = f"'questions' must be a list, got {kind(nodes)}"
+        problems.append(Problem(path, data.line_of("questions"), None, message))
+        return concepts, [], problems
+    return concepts, [(node, nodes.line_of(i)) for i, node in enumerate(nodes)], problems
+
+
+def _read_concept(path: str, node: object, line: int, problems: list[Problem]) -> Concept | None:
+    if not isinstance(node, LinedDict):
+        problems.append(
+            Problem(path, line, None, f"a concept must be {{id, title}}, got {kind(node)}")
+        )
+        return None
+    before = len(problems)
+    for key in node:
+        if key not in ("id", "title"):
+            problems.append(
+                Problem(path, node.line_of(key), None, f"unknown concept key '{_key(key)}'")
+            )
+    concept_id, title = node.get("id"), node.get("title")
+    if not isinstance(concept_id, str) or not CONCEPT_ID.fullmatch(concept_id):
+        message = f"concept id must be a word like 'adapt.rag', got {show(concept_id)}"
+        problems.append(Problem(path, node.line_of("id"), None, message))
+    if not isinstance(title, str) or not title.strip():
+        message = f"concept {show(concept_id)} needs a 'title' (text)"
+        problems.append(Problem(path, node.line_of("title"), None, message))
+    if len(problems) > before:
+        return None
+    assert isinstance(concept_id, str) and isinstance(title, str)
+    return Concept(concept_id, title.strip())
+
+
+class _Reporter:
+    """Collects the problems of one question, all naming its file and id."""
+
+    def __init__(self, path: str, question_id: str | None, node: LinedDict) -> None:
+        self.path, self.question_id, self.node = path, question_id, node
+        self.problems: list[Problem] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, self.question_id, message))
+
+    def at(self, key: str, message: str) -> None:
+        self.add(self.node.line_of(key), message)
+
+
+def check_question(
+    path: str, node: object, line: int, concepts: Collection[str]
+) -> CheckedQuestion:
+    """Apply the per-question rules to one question node and build its Question."""
+    if not isinstance(node, LinedDict):
+        message = f"a question must be a mapping of fields, got {kind(node)}"
+        return CheckedQuestion(
+            path, line, None, line, None, None, (Problem(path, line, None, message),)
+        )
+    raw_id = node.get("id")
+    question_id = raw_id if isinstance(raw_id, str) and raw_id else None
+    r = _Reporter(path, question_id, node)
+    for key, key_line in node.duplicate_keys:
+        r.add(key_line, f"duplicate key '{_key(key)}' (also at line {node.line_of(key)})")
+    for key in node:
+        if key not in FIELDS:
+            r.add(node.line_of(key), f"unknown field '{_key(key)}'{_did_you_mean(key, FIELDS)}")
+    for field in REQUIRED:
+        if field not in node:
+            r.add(node.line, f"missing field '{field}'")
+
+    if "id" in node and not (isinstance(raw_id, str) and QUESTION_ID.fullmatch(raw_id)):
+        r.at(
+            "id", f"id must be a slug of lowercase letters, digits and hyphens, got {show(raw_id)}"
+        )
+    qtype = _word(r, "type", TYPES)
+    concept = _text(r, "concept", 200)
+    if concept is not None and concept not in concepts:
+        r.at(
+            "concept",
+            f"unknown concept '{_key(concept)}'{_did_you_mean(concept, sorted(concepts))}",
+        )
+    difficulty = _difficulty(r)
+    tags = _tags(r)
+    prompt = _text(r, "prompt", MAX_PROMPT)
+    explanation = _text(r, "explanation", MAX_EXPLANATION)
+
+    choices: tuple[str, ...] | None = None
+    answer: int | None = None
+    labels: tuple[str, ...] = ()
+    if qtype == "single":
+        choices = _choices(r)
+        labels = tuple(LETTERS[: len(choices)]) if choices else ()
+        answer = _letter_answer(r, choices)
+    elif qtype == "truefalse":
+        if "choices" in node:
+            r.at("choices", "a truefalse question takes no 'choices' (they are True and False)")
+        choices, labels = TRUE_FALSE, ("true", "false")
+        answer = _true_false_answer(r)
+    rationales = _rationales(r, qtype, labels, answer)
+
+    question = None
+    if not r.problems:
+        assert question_id and qtype and concept and prompt and explanation
+        assert choices and answer is not None and rationales and difficulty and tags is not None
+        question = Question(
+            id=question_id,
+            concept=concept,
+            type=qtype,
+            prompt=prompt,
+            choices=choices,
+            answer=answer,
+            explanation=explanation,
+            rationales=rationales,
+            difficulty=difficulty,
+            tags=tags,
+            source=f"{path}:{node.line}",
+        )
+    return CheckedQuestion(
+        path, node.line, question_id, node.line_of("id"), prompt, question, tuple(r.problems)
+    )
+
+
+def _text(r: _Reporter, field: str, limit: int) -> str | None:
+    if field not in r.node:
+        return None
+    value = r.node[field]
+    if not isinstance(value, str):
+        r.at(field, f"'{field}' must be text, got {kind(value)}")
+        return None
+    text = value.strip()
+    if not text:
+        r.at(field, f"'{field}' is empty")
+        return None
+    if len(text) > limit:
+        r.at(field, f"{field} is too long: {len(text)} characters (limit {limit})")
+        return None
+    return text
+
+
+def _word(r: _Reporter, field: str, allowed: Sequence[str]) -> str | None:
+    value = r.node.get(field)
+    if field in r.node and value not in allowed:
+        r.at(field, f"'{field}' must be one of {', '.join(allowed)}, got {show(value)}")
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _difficulty(r: _Reporter) -> int | None:
+    value = r.node.get("difficulty")
+    if "difficulty" not in r.node:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        r.at("difficulty", f"'difficulty' must be a number 1-3, got {kind(value)}")
+        return None
+    if value not in DIFFICULTIES:
+        r.at("difficulty", f"'difficulty' must be 1, 2 or 3, got {value}")
+        return None
+    return value
+
+
+def _tags(r: _Reporter) -> tuple[str, ...] | None:
+    value = r.node.get("tags")
+    if "tags" not in r.node:
+        return None
+    if not isinstance(value, LinedList):
+        r.at("tags", f"'tags' must be a list of words, got {kind(value)}")
+        return None
+    # One word each, so a tag survives the CSV round trip (tags are space/comma separated).
+    bad = [i for i, tag in enumerate(value) if not isinstance(tag, str) or not TAG.fullmatch(tag)]
+    for i in bad:
+        message = f"tag {i + 1} must be one word (no spaces or commas), got {show(value[i])}"
+        r.add(value.line_of(i), message)
+    return None if bad else tuple(str(tag) for tag in value)
+
+
+def _choice_name(index: int) -> str:
+    return LETTERS[index] if index < len(LETTERS) else str(index + 1)
+
+
+def _choices(r: _Reporter) -> tuple[str, ...] | None:
+    if "choices" not in r.node:
+        r.add(r.node.line, "missing field 'choices' (a single question needs 3-5 choices)")
+        return None
+    value = r.node["choices"]
+    if not isinstance(value, LinedList):
+        r.at("choices", f"'choices' must be a list of {MIN_CHOICES}-{MAX_CHOICES} options")
+        return None
+    count_ok = MIN_CHOICES <= len(value) <= MAX_CHOICES
+    if len(value) < MIN_CHOICES:
+        r.at("choices", f"too few choices: {len(value)} (need {MIN_CHOICES}-{MAX_CHOICES})")
+    elif len(value) > MAX_CHOICES:
+        r.at("choices", f"too many choices: {len(value)} (need {MIN_CHOICES}-{MAX_CHOICES})")
+    before = len(r.problems)
+    seen: dict[str, str] = {}
+    texts: list[str] = []
+    for i, item in enumerate(value):
+        name, line = _choice_name(i), value.line_of(i)
+        if not isinstance(item, str):
+            r.add(line, f"choice {name} must be text, got {kind(item)} (quote it)")
+            continue
+        text = item.strip()
+        key = " ".join(text.casefold().split())
+        if not text:
+            r.add(line, f"choice {name} is empty")
+        elif len(text) > MAX_CHOICE:
+            r.add(line, f"choice {name} is too long: {len(text)} characters (limit {MAX_CHOICE})")
+        elif FILLER_CHOICE.search(text):
+            r.add(line, f"choice {name} is an 'all/none of the above' option; write a real one")
+        elif key in seen:
+            r.add(line, f"choice {name} repeats choice {seen[key]}")
+        seen.setdefault(key, name)
+        texts.append(text)
+    return tuple(texts) if count_ok and len(r.problems) == before else None
+
+
+def _letter_answer(r: _Reporter, choices: tuple[str, ...] | None) -> int | None:
+    if "answer" not in r.node:
+        return None
+    value = r.node["answer"]
+    if not isinstance(value, str) or len(value) != 1 or value not in LETTERS:
+        r.at("answer", f"answer must be a choice letter a-e, got {show(value)}")
+        return None
+    index = LETTERS.index(value)
+    if choices is not None and index >= len(choices):
+        last = LETTERS[len(choices) - 1]
+        r.at("answer", f"answer '{value}' is not among the choices (a-{last})")
+        return None
+    return index
+
+
+def _true_false_answer(r: _Reporter) -> int | None:
+    if "answer" not in r.node:
+        return None
+    value = r.node["answer"]
+    if not isinstance(value, bool):
+        r.at("answer", f"answer must be true or false, got {show(value)}")
+        return None
+    return 0 if value else 1
+
+
+def _true_false_label(key: object) -> object:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return key.lower() if isinstance(key, str) and key.lower() in ("true", "false") else key
+
+
+def _rationales(
+    r: _Reporter, qtype: str | None, labels: tuple[str, ...], answer: int | None
+) -> tuple[str | None, ...] | None:
+    if "rationales" not in r.node:
+        return None
+    value = r.node["rationales"]
+    if not isinstance(value, LinedDict):
+        r.at("rationales", f"'rationales' must map each wrong choice to a line, got {kind(value)}")
+        return None
+    for key, line in value.duplicate_keys:
+        r.add(line, f"duplicate rationale '{_key(key)}' (also at line {value.line_of(key)})")
+    if not labels:  # the choices are already reported as broken
+        return None
+    label: Callable[[object], object] = _true_false_label if qtype == "truefalse" else str
+    texts: dict[str, str] = {}
+    before = len(r.problems)
+    for key, text in value.items():
+        name, line = label(key), value.line_of(key)
+        if name not in labels:
+            r.add(line, f"rationale for '{_key(key)}', which is not a choice ({', '.join(labels)})")
+        elif answer is not None and name == labels[answer]:
+            r.add(line, f"rationale for the right answer '{name}': leave it out")
+        elif not isinstance(text, str) or not text.strip():
+            r.add(line, f"rationale '{name}' must be text, got {kind(text)}")
+        elif len(text.strip()) > MAX_RATIONALE:
+            message = f"rationale '{name}' is too long: {len(text.strip())} characters"
+            r.add(line, f"{message} (limit {MAX_RATIONALE})")
+        else:
+            texts[str(name)] = text.strip()
+    if answer is None:
+        return None
+    for i, name in enumerate(labels):
+        if i != answer and name not in texts and name not in map(label, value):
+            r.at("rationales", f"missing rationale for wrong choice '{name}'")
+    if len(r.problems) > before:
+        return None
+    return tuple(None if i == answer else texts[name] for i, name in enumerate(labels))
+
+
+def normalise_prompt(prompt: str) -> str:
+    """Lowercase, drop punctuation, collapse spaces: the form compared for near duplicates."""
+    return " ".join(re.sub(r"[^\w\s]", "", prompt.casefold()).split())
+
+
+def _char_masks(text: str) -> dict[str, int]:
+    """For each character, a bit mask of the positions where it occurs."""
+    masks: dict[str, int] = {}
+    for i, char in enumerate(text):
+        masks[char] = masks.get(char, 0) | (1 << i)
+    return masks
+
+
+def _common_subsequence(a: str, a_masks: dict[str, int], b: str) -> int:
+    """Length of the longest common subsequence of a and b (Hyyrö's bit-parallel method)."""
+    full = (1 << len(a)) - 1
+    row = full
+    for char in b:
+        matched = row & a_masks.get(char, 0)
+        row = ((row + matched) | (row - matched)) & full
+    return len(a) - row.bit_count()
+
+
+def near_duplicates(prompts: Sequence[str]) -> list[tuple[int, int, float]]:
+    """(later, earlier, ratio) for each prompt that nearly repeats an earlier one.
+
+    Each later prompt is reported once, against the first earlier match. Three
+    upper bounds of SequenceMatcher.ratio() run first, cheapest first: the
+    lengths (real_quick_ratio), the letter counts (quick_ratio, from counts
+    made once per prompt) and the longest common subsequence; only pairs that
+    pass all three pay for ratio() itself.
+    """
+    texts = [normalise_prompt(p) for p in prompts]
+    alphabet = sorted(set().union(*texts))
+    counts = [tuple(map(Counter(text).__getitem__, alphabet)) for text in texts]
+    masks = [_char_masks(text) for text in texts]
+    found: list[tuple[int, int, float]] = []
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    for later, text in enumerate(texts):
+        matcher.set_seq2(text)
+        for earlier in range(later):
+            other = texts[earlier]
+            need = NEAR_DUPLICATE * (len(text) + len(other)) / 2
+            if (
+                not need
+                or min(len(text), len(other)) < need
+                or sum(map(min, counts[earlier], counts[later])) < need
+                or _common_subsequence(other, masks[earlier], text) < need
+            ):
+                continue
+            matcher.set_seq1(other)
+            ratio = matcher.ratio()
+            if ratio >= NEAR_DUPLICATE:
+                found.append((later, earlier, ratio))
+                break
+    return found

@@ -1,0 +1,156 @@
+"""From a DATABASE_URL to a ready database: engine setup, migrations, clear failures."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.core.errors import StorageUnavailable
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+# Any constant works; it only has to be the same in every bot process.
+_MIGRATION_LOCK = 0x5354_5544
+
+
+def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
+    """An async engine for `url`.
+
+    SQLite connections get WAL, a busy timeout and enforced foreign keys.
+    `foreign_keys=False` is for migrations only: rebuilding a SQLite table in
+    batch mode drops it, and with enforcement on that drop cascades to children.
+    A `search_path` query parameter on a postgresql+asyncpg URL sets the
+    session's search path, so one database can hold several isolated schemas.
+    """
+    parsed = make_url(url)
+    check_writable(parsed)
+    parsed, connect_args = _split_search_path(parsed)
+    engine = create_async_engine(parsed, connect_args=connect_args)
+    if parsed.get_backend_name() == "sqlite":
+        _configure_sqlite(engine, foreign_keys=foreign_keys)
+    return engine
+
+
+async def migrate(url: str) -> None:
+    """Bring the database at `url` to the newest schema (`alembic upgrade head`)."""
+    engine = create_engine(url, foreign_keys=False)
+    try:
+        async with open_connection(engine) as connection, connection.begin():
+            if engine.dialect.name == "postgresql":
+                # Several bot processes may start at once; one migrates, the rest wait.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
+            await connection.run_sync(_upgrade, url)
+    finally:
+        await engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for the repository's migrations, independent of the CWD."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    # ConfigParser would read "%" in a URL-encoded password as interpolation.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+@asynccontextmanager
+async def open_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection, closed on exit; a database that cannot be opened is StorageUnavailable.
+
+    Only opening is translated: errors from statements in the block pass through.
+    """
+    try:
+        connection = await engine.connect()
+    except (DBAPIError, OSError) as err:
+        reason = err.orig if isinstance(err, DBAPIError) else err
+        raise StorageUnavailable(
+            f"Cannot open the database {describe(engine.url)}: {reason}. Check DATABASE_URL."
+        ) from err
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+def check_writable(url: URL) -> None:
+    """Raise StorageUnavailable when a SQLite database file cannot be created or written."""
+    if url.get_backend_name() != "sqlite":
+        return
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser().absolute()
+    folder = path.parent
+    problem = None
+    if not folder.exists():
+        problem = f"the folder {folder} does not exist"
+    elif not folder.is_dir():
+        problem = f"{folder} is a file, not a folder"
+    # WAL keeps -wal and -shm files beside the database, so the folder must be writable.
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        problem = f"the folder {folder} is not writable"
+    elif path.is_dir():
+        problem = "it is a folder"
+    elif path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        problem = "the file is not readable and writable"
+    if problem:
+        raise StorageUnavailable(
+            f"Cannot use the SQLite database {path}: {problem}. "
+            "Set DATABASE_URL to a writable location."
+        )
+
+
+def describe(url: URL) -> str:
+    """The database a URL names, safe to show: a SQLite path or the URL without password."""
+    if url.get_backend_name() == "sqlite" and url.database:
+        return str(Path(url.database).expanduser().absolute())
+    return url.render_as_string(hide_password=True)
+
+
+def _upgrade(connection: Connection, url: str) -> None:
+    config = alembic_config(url)
+    # migrations/env.py runs on this connection instead of opening its own.
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _split_search_path(url: URL) -> tuple[URL, dict[str, Any]]:
+    if url.drivername != "postgresql+asyncpg" or "search_path" not in url.query:
+        return url, {}
+    search_path = url.query["search_path"]
+    if not isinstance(search_path, str):
+        search_path = ",".join(search_path)
+    settings = {"server_settings": {"search_path": search_path}}
+    return url.difference_update_query(["search_path"]), settings
+
+
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN away from the sqlite3 module, which skips it before SELECT and
+        # SAVEPOINT; SQLAlchemy's "begin" event below emits it instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # IMMEDIATE takes the write lock up front. A deferred transaction that reads
+        # and then writes fails at once with "database is locked" when another
+        # writer committed in between; this way it waits on busy_timeout instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,184 @@
+"""Rows to core records and back. The core never sees a Row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+
+from bot.core.records import (
+    AnswerRecord,
+    BoardRow,
+    DrillSchedule,
+    Learner,
+    NewPost,
+    NewSchedule,
+    Post,
+    QuizRound,
+    Tenant,
+)
+from bot.core.srs import CardState
+
+
+def tenant(row: Row[Any]) -> Tenant:
+    return Tenant(
+        id=row.id, platform=row.platform, external_id=row.external_id, timezone=row.timezone
+    )
+
+
+def learner(row: Row[Any]) -> Learner:
+    return Learner(
+        id=row.id,
+        platform=row.platform,
+        platform_user_id=row.platform_user_id,
+        display_name=row.display_name,
+    )
+
+
+def card(row: Row[Any]) -> CardState:
+    return CardState(
+        state=row.state,
+        step=row.step,
+        stability=row.stability,
+        difficulty=row.difficulty,
+        due=row.due,
+        last_review=row.last_review,
+        reps=row.reps,
+        lapses=row.lapses,
+    )
+
+
+def card_values(state: CardState) -> dict[str, Any]:
+    return {
+        "state": state.state,
+        "step": state.step,
+        "stability": state.stability,
+        "difficulty": state.difficulty,
+        "due": state.due,
+        "last_review": state.last_review,
+        "reps": state.reps,
+        "lapses": state.lapses,
+    }
+
+
+def answer(row: Row[Any]) -> AnswerRecord:
+    return AnswerRecord(
+        id=row.id,
+        learner_id=row.learner_id,
+        question_id=row.question_id,
+        tenant_id=row.tenant_id,
+        channel=row.channel,
+        post_id=row.post_id,
+        choice=row.choice,
+        correct=bool(row.correct),
+        latency_ms=row.latency_ms,
+        rating=row.rating,
+        points=row.points,
+        answered_at=row.answered_at,
+        learner_name=row.display_name,
+    )
+
+
+def answer_values(record: AnswerRecord) -> dict[str, Any]:
+    return {
+        "learner_id": record.learner_id,
+        "question_id": record.question_id,
+        "tenant_id": record.tenant_id,
+        "channel": record.channel,
+        "post_id": record.post_id,
+        "choice": record.choice,
+        "correct": record.correct,
+        "latency_ms": record.latency_ms,
+        "rating": record.rating,
+        "points": record.points,
+        "answered_at": record.answered_at,
+    }
+
+
+def board_row(row: Row[Any]) -> BoardRow:
+    # SUM comes back as Decimal or bigint depending on the backend.
+    return BoardRow(
+        learner_id=row.learner_id,
+        display_name=row.display_name,
+        points=int(row.points),
+        correct=int(row.correct),
+        answered=int(row.answered),
+    )
+
+
+def post(row: Row[Any]) -> Post:
+    return Post(
+        id=row.id,
+        kind=row.kind,
+        tenant_id=row.tenant_id,
+        channel=row.channel,
+        question_id=row.question_id,
+        message_id=row.message_id,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        revealed_at=row.revealed_at,
+        schedule_id=row.schedule_id,
+        local_date=row.local_date,
+        round_id=row.round_id,
+        position=row.position,
+    )
+
+
+def post_values(new: NewPost) -> dict[str, Any]:
+    return {
+        "kind": new.kind,
+        "tenant_id": new.tenant_id,
+        "channel": new.channel,
+        "question_id": new.question_id,
+        "opens_at": new.opens_at,
+        "closes_at": new.closes_at,
+        "schedule_id": new.schedule_id,
+        "local_date": new.local_date,
+        "round_id": new.round_id,
+        "position": new.position,
+    }
+
+
+def schedule(row: Row[Any]) -> DrillSchedule:
+    return DrillSchedule(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        channel=row.channel,
+        local_time=row.local_time,
+        timezone=row.timezone,
+        weekdays=tuple(int(day) for day in row.weekdays.split(",") if day),
+        window_minutes=row.window_minutes,
+        concept=row.concept,
+        enabled=bool(row.enabled),
+        created_by=row.created_by,
+        updated_at=row.updated_at,
+    )
+
+
+def schedule_values(new: NewSchedule) -> dict[str, Any]:
+    return {
+        "tenant_id": new.tenant_id,
+        "channel": new.channel,
+        "local_time": new.local_time,
+        "timezone": new.timezone,
+        "weekdays": ",".join(str(day) for day in sorted(set(new.weekdays))),
+        "window_minutes": new.window_minutes,
+        "concept": new.concept,
+        "created_by": new.created_by,
+        "updated_at": new.updated_at,
+        "enabled": True,
+    }
+
+
+def quiz_round(row: Row[Any]) -> QuizRound:
+    return QuizRound(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        channel=row.channel,
+        started_by=row.started_by,
+        question_ids=tuple(row.question_ids),
+        position=row.position,
+        roster=tuple(row.roster),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )

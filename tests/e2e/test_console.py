@@ -1,0 +1,175 @@
+"""The console end to end: `studybot run` as a subprocess on a temp SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKS = Path(__file__).parent / "packs"
+
+
+def studybot(
+    db: Path, *args: str, script: str = "", extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN")}
+    env.update(
+        DATABASE_URL=f"sqlite+aiosqlite:///{db}",
+        QUESTIONS_PATH=str(PACKS),
+        LOG_LEVEL="WARNING",
+        **(extra_env or {}),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_a_piped_review_session_prints_question_feedback_stats_and_board(tmp_path: Path) -> None:
+    """The README's one-liner: a question, a graded result with its explanation, stats, a board."""
+    result = studybot(
+        tmp_path / "s.db", "run", script="/as ana\n/review\na\n/stats\n/leaderboard all\n"
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "[Review 1/10]" in out and "  a) " in out
+    assert ("Correct: a)" in out) or ("Not quite. You chose a" in out)
+    assert "Next review of this card:" in out and "[Review 2/10]" in out
+    assert "Stats for ana" in out and "Answered: 1," in out
+    assert "Leaderboard: all time" in out
+    assert "Traceback" not in out + result.stderr
+
+
+DAY_ONE = """\
+/as ana
+/drill set 09:00 Europe/Berlin window=2h concept=e2e.demo
+/advance 90m
+b
+/as bob
+a
+/advance 3h
+/leaderboard week
+"""
+
+DAY_ONE_LATER = """\
+/as ana
+/leaderboard all
+/stats
+/drill status
+"""
+
+
+def test_a_simulated_day_of_drills_survives_a_restart(tmp_path: Path) -> None:
+    """Drill fires at 08:00 UTC (09:00 Berlin), Ana right and Bob wrong, reveal 1 of 2,
+    Ana leads the week; a second run on the same file still has all of it, posts nothing twice."""
+    db = tmp_path / "drills.db"
+    first = studybot(db, "run", "--simulated-clock", "2026-01-15T07:00:00Z", script=DAY_ONE)
+    out = first.stdout
+    assert first.returncode == 0, first.stderr
+    assert "Daily drill at 09:00 Europe/Berlin" in out
+    assert "closes 2026-01-15 10:00 UTC" in out  # fired 08:00 UTC with a 2h window
+    assert out.count("[Daily drill]") == 1
+    assert "Locked in: b." in out and "Locked in: a." in out
+    reveal = out[out.index("[Daily drill reveal]") :]
+    assert "Answer: b) When the drill's answer window closes" in reveal
+    assert "Not a: Revealing at the first answer" in reveal
+    assert "1 of 2 got it right." in reveal and "Correct: ana" in reveal
+    board = out[out.index("Leaderboard: week of 2026-01-12") :]
+    assert board.index("1. ana: 10 pts") < board.index("2. bob: 0 pts")
+
+    second = studybot(db, "run", "--simulated-clock", "2026-01-15T12:00:00Z", script=DAY_ONE_LATER)
+    later = second.stdout
+    assert second.returncode == 0, second.stderr
+    assert "1. ana: 10 pts (1/1 correct)" in later and "2. bob: 0 pts (0/1 correct)" in later
+    assert "Answered: 1, correct: 1 (100%)" in later
+    assert "Next: 2026-01-16 (2026-01-16 08:00 UTC)" in later
+    assert "[Daily drill]" not in later and "reveal]" not in later  # nothing runs twice
+
+
+def test_a_quiz_round_closes_each_question_when_everyone_answered(tmp_path: Path) -> None:
+    """Ana and Bob present: the question is revealed after both answer, then the scoreboard."""
+    script = "/as bob\n/as ana\n/quiz e2e.demo 1\nb\n/as bob\nb\n"
+    result = studybot(tmp_path / "q.db", "run", "--simulated-clock", script=script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "[Quiz 1/1]" in out and "[Quiz 1/1 reveal]" in out
+    assert "2 of 2 got it right." in out
+    assert "Quiz over: round scores" in out and "1. ana: 7 pts" in out
+
+
+BAD = """\
+/dance
+/drill set 25:00 UTC
+/drill set 09:00 Mars/Base
+/drill set 09:00 UTC concept=astrology
+/quiz astrology
+b
+/drill now
+/as ana
+b
+b
+/advance 9h
+a
+/advance soon
+hello there
+"""
+
+
+def test_bad_input_gets_one_clear_line_and_never_a_traceback(tmp_path: Path) -> None:
+    """Unknown command, bad time, bad zone, unknown concept, nothing open, twice, closed."""
+    result = studybot(tmp_path / "bad.db", "run", "--simulated-clock", script=BAD)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    errors = [line for line in out.splitlines() if line.startswith("! ")]
+    expected = [
+        "Unknown command '/dance'",
+        "Bad time '25:00'. Use 24-hour HH:MM",
+        "Unknown time zone 'Mars/Base'. Use an IANA zone",
+        "Unknown concept 'astrology'. Known concepts: models.basics",
+        "Unknown concept 'astrology'",
+        "There is no open question here",
+        "You already answered this one",
+        "There is no open question here",
+        "Bad duration 'soon'",
+        "'hello there' is neither a command nor an answer",
+    ]
+    assert len(errors) == len(expected), errors
+    for line, start in zip(errors, expected, strict=True):
+        assert line[2:].startswith(start), (line, start)
+    assert "Traceback" not in out + result.stderr
+
+
+def test_an_unwritable_database_path_fails_with_one_line(tmp_path: Path) -> None:
+    """A DATABASE_URL in a missing folder, or under a file, exits non-zero with a clear line."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    for db in (tmp_path / "missing" / "x.db", a_file / "x.db"):
+        result = studybot(db, "run", script="/stats\n")
+        assert result.returncode == 1, result.stdout
+        assert "Traceback" not in result.stderr + result.stdout
+        assert str(db.parent) in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_version_and_migrate(tmp_path: Path) -> None:
+    """`studybot --version` names the version; `studybot migrate` creates the database file."""
+    version = studybot(tmp_path / "v.db", "--version")
+    assert version.returncode == 0 and version.stdout.startswith("studybot ")
+    db = tmp_path / "m.db"
+    migrated = studybot(db, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert db.is_file() and "up to date" in migrated.stdout
+
+
+@pytest.mark.parametrize("token", ["DISCORD_TOKEN", "SLACK_BOT_TOKEN"])
+def test_a_platform_token_is_not_silently_ignored(tmp_path: Path, token: str) -> None:
+    """With a token set but no adapter in this build, run says so instead of starting."""
+    result = studybot(tmp_path / "t.db", "run", extra_env={token: "x"})
+    assert result.returncode == 2 and token in result.stderr
