@@ -42,7 +42,9 @@ def _question(view: QuestionView) -> str:
     lines = [f"[{label}] {view.concept_title} · difficulty {view.difficulty}", view.prompt]
     lines += [f"  {LETTERS[i]}) {choice}" for i, choice in enumerate(view.choices)]
     hint = f"Answer with a letter (a-{LETTERS[len(view.choices) - 1]})"
-    if view.closes_at is not None:
+    if view.closes_at is not None and view.kind == "quiz":
+        hint += f"; closes at {view.closes_at:%H:%M:%S} UTC"  # quiz windows are seconds long
+    elif view.closes_at is not None:
         hint += f"; closes {when(view.closes_at)}"
     lines.append(hint + ".")
     return "\n".join(lines)

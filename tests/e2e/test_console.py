@@ -17,10 +17,12 @@ def studybot(
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN")}
     env.update(
-        DATABASE_URL=f"sqlite+aiosqlite:///{db}",
-        QUESTIONS_PATH=str(PACKS),
-        LOG_LEVEL="WARNING",
-        **(extra_env or {}),
+        {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+            "QUESTIONS_PATH": str(PACKS),
+            "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
+        }
     )
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -156,6 +158,22 @@ def test_an_unwritable_database_path_fails_with_one_line(tmp_path: Path) -> None
         assert "Traceback" not in result.stderr + result.stdout
         assert str(db.parent) in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_broken_extra_pack_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    """One bad user pack never takes the bot down: it is named on stderr and left out."""
+    extra = tmp_path / "packs"
+    extra.mkdir()
+    (extra / "broken.yaml").write_text("questions:\n  - id: [unclosed\n")
+    result = studybot(
+        tmp_path / "x.db",
+        "run",
+        script="/topics\n",
+        extra_env={"QUESTIONS_PATH": f"{PACKS}:{extra}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "broken.yaml" in result.stderr and "Traceback" not in result.stderr
+    assert "e2e.demo" in result.stdout and "exam.traps" in result.stdout
 
 
 def test_version_and_migrate(tmp_path: Path) -> None:
