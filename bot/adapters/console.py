@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 PLACE = Place(platform="console", tenant="local", channel="#study")
 REVIEW_BATCH = 10
 ANSWER_WORDS = {"true": 0, "t": 0, "false": 1, "f": 1}
+KEEPS_REVIEW = {"/as", "/help"}  # every other command ends the learner's review batch
 
 HELP = """Commands:
   /quiz [concept] [count]      group quiz in this channel; answer with a letter
@@ -128,6 +129,9 @@ class Console:
                     raise UnknownCommand(f"Unknown command '{name}'. Type /help for the list.")
                 if name.lower() != "/forget-me":
                     self.confirm_forget.discard(self.who.user_id)
+                if name.lower() not in KEEPS_REVIEW:
+                    # typed letters go to a pending review card; a new command means moving on
+                    self.reviews.pop(self.who.user_id, None)
                 await command(args)
             else:
                 await self.answer(line)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.core.errors import AlreadyAnswered, BadInput, NothingToAnswer, QuestionClosed
+from bot.core.questions import Question
 from bot.core.srs import Grade
 from bot.core.views import FeedbackView, QuestionView, RevealView
 from tests.core.conftest import ANA, BOB, PLACE, World
@@ -14,6 +15,15 @@ from tests.core.conftest import ANA, BOB, PLACE, World
 
 async def open_drill(world: World) -> QuestionView:
     return await world.service.drill_now(PLACE)
+
+
+async def first_review(world: World) -> tuple[QuestionView, Question]:
+    """Ana's first review card and the question behind it."""
+    view = await world.service.next_review(PLACE, ANA)
+    assert view is not None
+    question = world.bank.get(view.question_id)
+    assert question is not None
+    return view, question
 
 
 async def test_a_drill_answer_is_locked_in_and_hidden(world: World) -> None:
@@ -72,10 +82,7 @@ async def test_answers_update_the_learners_card(world: World) -> None:
 
 async def test_review_shows_due_cards_before_new_ones(world: World) -> None:
     """A card answered wrong yesterday comes back before any unseen question."""
-    first = await world.service.next_review(PLACE, ANA)
-    assert first is not None
-    question = world.bank.get(first.question_id)
-    assert question is not None
+    first, question = await first_review(world)
     await world.service.answer_review(
         PLACE, ANA, first.question_id, (question.answer + 1) % 4, world.clock.now()
     )
@@ -88,10 +95,7 @@ async def test_review_shows_due_cards_before_new_ones(world: World) -> None:
 
 async def test_review_feedback_is_immediate_with_the_explanation(world: World) -> None:
     """A wrong review answer tells the right letter, why mine was wrong, and the explanation."""
-    view = await world.service.next_review(PLACE, ANA)
-    assert view is not None
-    question = world.bank.get(view.question_id)
-    assert question is not None
+    view, question = await first_review(world)
     wrong = (question.answer + 1) % 4
     feedback = await world.service.answer_review(
         PLACE, ANA, view.question_id, wrong, world.clock.now()
@@ -104,10 +108,7 @@ async def test_review_feedback_is_immediate_with_the_explanation(world: World) -
 
 async def test_reviews_score_no_points(world: World) -> None:
     """Personal review cannot be farmed for leaderboard points."""
-    view = await world.service.next_review(PLACE, ANA)
-    assert view is not None
-    question = world.bank.get(view.question_id)
-    assert question is not None
+    view, question = await first_review(world)
     await world.service.answer_review(
         PLACE, ANA, view.question_id, question.answer, world.clock.now()
     )

@@ -160,6 +160,15 @@ def test_an_unwritable_database_path_fails_with_one_line(tmp_path: Path) -> None
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_starting_a_quiz_ends_a_review_batch(tmp_path: Path) -> None:
+    """After /review then /quiz, a typed letter answers the quiz, not the review card."""
+    script = "/as ana\n/review\n/quiz e2e.demo 1\nb\n"
+    result = studybot(tmp_path / "r.db", "run", "--simulated-clock", script=script)
+    assert result.returncode == 0, result.stderr
+    assert "[Quiz 1/1 reveal]" in result.stdout and "1 of 1 got it right." in result.stdout
+    assert "Next review of this card" not in result.stdout
+
+
 def test_a_broken_extra_pack_is_skipped_with_a_warning(tmp_path: Path) -> None:
     """One bad user pack never takes the bot down: it is named on stderr and left out."""
     extra = tmp_path / "packs"
