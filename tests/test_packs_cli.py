@@ -16,7 +16,8 @@ import bot.packs_cli
 from bot.config import SHIPPED_QUESTIONS
 from bot.core.packs import load_packs
 from bot.core.questions import Concept, Question
-from bot.packs_cli import check, import_csv, list_counts, main, pack_to_csv, pack_yaml
+from bot.pack_csv import pack_to_csv, pack_yaml
+from bot.packs_cli import check, import_csv, list_counts, main
 
 REPO = Path(__file__).resolve().parents[1]
 CONCEPTS = (
@@ -418,7 +419,7 @@ def test_export_csv_command_writes_the_import_format(tmp_path: Path, capsys) -> 
     options = ["--shipped", str(tmp_path / "none"), "--concept", "adapt.rag", "--out", str(target)]
     assert main(["questions", "export-csv", str(packs), *options]) == 0
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
-    assert rows[0] == list(bot.packs_cli.CSV_COLUMNS)
+    assert rows[0] == list(bot.pack_csv.CSV_COLUMNS)
     assert [row[0] for row in rows[1:]] == ["rag-current-policy", "rag-changes-weights"]
 
 

@@ -28,10 +28,10 @@ from bot.core.pack_rules import (
     LinedList,
     Problem,
     check_question,
-    near_duplicates,
     read_pack,
 )
 from bot.core.questions import LETTERS, Concept, Question, QuestionBank
+from bot.core.similarity import near_duplicates
 
 __all__ = [
     "BankReport",

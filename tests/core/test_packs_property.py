@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bot.core.pack_rules import FIELDS, QUESTION_ID
 from bot.core.packs import LoadResult, load_packs
 from bot.core.questions import Question
-from bot.packs_cli import pack_yaml
+from bot.pack_csv import pack_yaml
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True)
 
