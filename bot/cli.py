@@ -104,7 +104,15 @@ async def _run_console(settings: Settings, start: datetime | None) -> int:
     def write(text: str) -> None:
         print(text, flush=True)
 
-    outbox = ConsoleOutbox(write)
+    console: Console | None = None
+
+    def announce(text: str) -> None:
+        if console is None:
+            write(text)
+        else:
+            console.announce(text)
+
+    outbox = ConsoleOutbox(announce)
     if start is not None:
         clock: SimulatedClock | SystemClock = SimulatedClock(start)
         timer: ManualTimer | JobScheduler = ManualTimer(clock)

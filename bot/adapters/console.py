@@ -96,6 +96,7 @@ class Console:
         self.write = write
         self.advance = advance
         self.who = _who(name)
+        self.waiting = False  # at the prompt, waiting for a line
         self.present: dict[str, Who] = {self.who.user_id: self.who}
         self.switched = False
         self.reviews: dict[str, PendingReview] = {}
@@ -150,7 +151,9 @@ class Console:
         while True:
             if interactive:
                 self.write_prompt()
+            self.waiting = interactive
             line = await loop.run_in_executor(None, stream.readline)
+            self.waiting = False
             if not line:
                 return 0
             if not interactive and line.strip():
@@ -161,6 +164,15 @@ class Console:
     def write_prompt(self) -> None:
         sys.stdout.write(f"{self.who.display_name}> ")
         sys.stdout.flush()
+
+    def announce(self, text: str) -> None:
+        """Output that arrives by itself (a timer's reveal): keep the prompt below it."""
+        if not self.waiting:
+            self.write(text)
+            return
+        sys.stdout.write("\r\033[K")  # clear the prompt line, print, then redraw the prompt
+        self.write(text)
+        self.write_prompt()
 
     # ---------------------------------------------------------------- commands
 

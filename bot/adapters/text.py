@@ -52,12 +52,13 @@ def _question(view: QuestionView) -> str:
 
 @render.register
 def _receipt(view: ReceiptView) -> str:
-    return (
-        f"Locked in: {LETTERS[view.choice]}. The answer is revealed at {when(view.reveal_at)}"
-        " or when everyone has answered."
-        if view.kind == "quiz"
-        else f"Locked in: {LETTERS[view.choice]}. The answer is revealed at {when(view.reveal_at)}."
-    )
+    locked = f"Locked in: {LETTERS[view.choice]}."
+    if view.kind == "quiz":
+        return (
+            f"{locked} The answer is revealed at {view.reveal_at:%H:%M:%S} UTC"
+            " or when everyone has answered."
+        )
+    return f"{locked} The answer is revealed at {when(view.reveal_at)}."
 
 
 @render.register
@@ -84,9 +85,10 @@ def _reveal(view: RevealView) -> str:
         f"Answer: {LETTERS[view.answer]}) {view.choices[view.answer]}",
         view.explanation,
     ]
+    true_false = view.choices == ("True", "False")
     for i, rationale in enumerate(view.rationales):
         if rationale:
-            lines.append(f"  Not {LETTERS[i]}: {rationale}")
+            lines.append(f"  Not {view.choices[i] if true_false else LETTERS[i]}: {rationale}")
     lines.append(f"{view.correct_count} of {view.total} got it right.")
     if view.correct_names:
         lines.append("Correct: " + ", ".join(view.correct_names))
