@@ -6,7 +6,7 @@ class StudyError(Exception):
 
 
 class UnknownCommand(StudyError):
-    pass
+    """A line that is neither a known command nor an answer."""
 
 
 class BadInput(StudyError):
@@ -48,10 +48,6 @@ class NoDrillSchedule(StudyError):
 class NoQuestions(StudyError):
     def __init__(self, detail: str = "No questions match.") -> None:
         super().__init__(detail)
-
-
-class NotAllowed(StudyError):
-    pass
 
 
 class StorageUnavailable(StudyError):
