@@ -10,7 +10,7 @@ from bot.core.errors import BadInput, NoQuestions, QuizAlreadyRunning
 from bot.core.ports import Place, Who
 from bot.core.records import NewPost
 from bot.core.schedules import local_date
-from bot.core.usecase import UseCaseBase
+from bot.core.usecase import UseCaseBase, log
 from bot.core.views import BoardView, QuestionView, RevealView
 
 
@@ -34,7 +34,15 @@ class PostUseCases(UseCaseBase):
                             (a.learner_name, scoring.streak(times, tenant.timezone, today))
                         )
             quiz = await u.get_round(post.round_id) if post.round_id is not None else None
-        question = self._question(post.question_id)
+        question = self.bank.get(post.question_id)
+        if question is None:
+            # retired from the bank while open: nothing to reveal, but a round goes on
+            log.warning(
+                "post %s closed without a reveal: question %s is gone", post.id, post.question_id
+            )
+            if quiz is not None:
+                await self._advance_round(quiz.id)
+            return None
         of = len(quiz.question_ids) if quiz else None
         reveal = RevealView(
             kind=post.kind,

@@ -41,8 +41,7 @@ class StudyService(AnswerUseCases, PostUseCases, DrillUseCases, ProgressUseCases
         for post in pending:
             if post.closes_at <= now:
                 await self.close_post(post.id)
-            elif post.message_id is None:
-                question = self._question(post.question_id)
+            elif post.message_id is None and (question := self.bank.get(post.question_id)):
                 await self._publish(post, self._question_view(post.kind, question, post=post))
             else:
                 self.timer.close_at(post.id, post.closes_at)

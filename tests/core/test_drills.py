@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bot.core.clock import SimulatedClock
-from bot.core.errors import NoDrillSchedule, UnknownConcept
+from bot.core.errors import NoDrillSchedule, QuestionClosed, UnknownConcept
+from bot.core.questions import QuestionBank
 from bot.core.schedules import DrillSpec
 from bot.core.views import QuestionView, RevealView
-from tests.core.conftest import ANA, BOB, PLACE, World, make_world
+from tests.core.conftest import ANA, BOB, PLACE, START, World, make_world
 
 BERLIN_NINE = DrillSpec(time(9, 0), "Europe/Berlin", window=timedelta(hours=2))
 
@@ -149,3 +150,19 @@ async def test_drills_prefer_what_the_channel_is_due_for(world: World) -> None:
     chosen = await world.service.drill_now(PLACE)
     assert chosen.question_id == first.question_id
     assert first.question_id not in [v.question_id for v in (await drills_posted(world))[1:-1]]
+
+
+async def test_a_question_retired_while_open_does_not_block_start_up(world: World) -> None:
+    """The bank lost an open drill's question: start-up still succeeds, answers are refused."""
+    drill = await world.service.drill_now(PLACE)
+    smaller = QuestionBank(
+        world.bank.concepts, tuple(q for q in world.bank.questions if q.id != drill.question_id)
+    )
+    restarted = make_world(bank=smaller, repo=world.repo, clock=SimulatedClock(START))
+    await restarted.service.sync_questions()
+    await restarted.service.catch_up()
+    with pytest.raises(QuestionClosed):
+        await restarted.service.answer_in_channel(PLACE, ANA, 0)
+    await restarted.timer.advance_to(START + timedelta(hours=9))
+    assert restarted.posted(RevealView) == []
+    assert (await restarted.service.drill_now(PLACE)).question_id != drill.question_id
