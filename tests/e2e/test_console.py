@@ -5,20 +5,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from tests.storage.backends import BACKENDS, open_backend
 
 PACKS = Path(__file__).parent / "packs"
 
 
 def studybot(
-    db: Path, *args: str, script: str = "", extra_env: dict[str, str] | None = None
+    db: Path | str, *args: str, script: str = "", extra_env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """Run the CLI on a SQLite file (a Path) or any DATABASE_URL (a str)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN")}
     env.update(
         {
-            "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+            "DATABASE_URL": db if isinstance(db, str) else f"sqlite+aiosqlite:///{db}",
             "QUESTIONS_PATH": str(PACKS),
             "LOG_LEVEL": "WARNING",
             **(extra_env or {}),
@@ -68,10 +72,21 @@ DAY_ONE_LATER = """\
 """
 
 
-def test_a_simulated_day_of_drills_survives_a_restart(tmp_path: Path) -> None:
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated SQLite file or Postgres schema, as a DATABASE_URL."""
+    backend = await open_backend(request.param, tmp_path)
+    try:
+        yield backend.url
+    finally:
+        await backend.cleanup()
+
+
+def test_a_simulated_day_of_drills_survives_a_restart(database_url: str) -> None:
     """Drill fires at 08:00 UTC (09:00 Berlin), Ana right and Bob wrong, reveal 1 of 2,
-    Ana leads the week; a second run on the same file still has all of it, posts nothing twice."""
-    db = tmp_path / "drills.db"
+    Ana leads the week; a second run on the same database still has all of it and posts
+    nothing twice. Runs on SQLite and on Postgres."""
+    db = database_url
     first = studybot(db, "run", "--simulated-clock", "2026-01-15T07:00:00Z", script=DAY_ONE)
     out = first.stdout
     assert first.returncode == 0, first.stderr
