@@ -46,6 +46,7 @@ class JobScheduler:
         self.service: StudyService | None = None
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._due_now: list[int] = []
+        self._running: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
 
     def bind(self, service: StudyService) -> None:
         self.service = service
@@ -65,7 +66,9 @@ class JobScheduler:
         if when <= self.clock.now():
             # run at the next turn of the loop, or sooner when run_due() is called
             self._due_now.append(post_id)
-            asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self.run_due()))
+            task = asyncio.get_running_loop().create_task(self.run_due())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
             return
         self._scheduler.add_job(
             self._close,

@@ -140,5 +140,5 @@ class DrillUseCases(UseCaseBase):
         if post is None:
             return None  # another process posted this date's drill first
         view = self._question_view("drill", question, post=post)
-        await self._publish(post, view)
+        await self._publish(Place(tenant.platform, tenant.external_id, channel), post, view)
         return view

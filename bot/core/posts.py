@@ -24,12 +24,13 @@ class PostUseCases(UseCaseBase):
                 return None
             answers = await u.answers_for_post(post_id)
             tenant = await u.get_tenant(post.tenant_id)
+            assert tenant is not None  # posts reference their tenant by foreign key
             streaks: list[tuple[str, int]] = []
-            if post.kind == "drill" and tenant is not None:
+            if post.kind == "drill":
+                today = local_date(now, tenant.timezone)
                 for a in answers:
                     if a.correct:
                         times = await u.answer_times(a.learner_id, now - timedelta(days=400))
-                        today = local_date(now, tenant.timezone)
                         streaks.append(
                             (a.learner_name, scoring.streak(times, tenant.timezone, today))
                         )
@@ -59,7 +60,7 @@ class PostUseCases(UseCaseBase):
             position=(post.position or 0) + 1 if quiz else None,
             of=of,
         )
-        place = await self._place_of(post)
+        place = Place(tenant.platform, tenant.external_id, post.channel)
         if post.message_id is not None:
             closed = self._question_view(post.kind, question, post=post, closed=True, of=of)
             await self._quietly(self.outbox.edit(place, post.message_id, closed))
@@ -108,6 +109,8 @@ class PostUseCases(UseCaseBase):
         async with self.repo.unit() as u:
             quiz = await u.get_round(round_id)
             assert quiz is not None
+            tenant = await u.get_tenant(quiz.tenant_id)
+            assert tenant is not None
             question = self._question(quiz.question_ids[position])
             window = scoring.quiz_window(question, self.config.quiz_base_seconds)
             post = await u.create_post(
@@ -125,7 +128,7 @@ class PostUseCases(UseCaseBase):
             await u.update_round(quiz.id, position=position)
         assert post is not None
         view = self._question_view("quiz", question, post=post, of=len(quiz.question_ids))
-        await self._publish(post, view)
+        await self._publish(Place(tenant.platform, tenant.external_id, quiz.channel), post, view)
         return view
 
     async def _advance_round(self, round_id: int) -> None:

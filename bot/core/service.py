@@ -42,6 +42,9 @@ class StudyService(AnswerUseCases, PostUseCases, DrillUseCases, ProgressUseCases
             if post.closes_at <= now:
                 await self.close_post(post.id)
             elif post.message_id is None and (question := self.bank.get(post.question_id)):
-                await self._publish(post, self._question_view(post.kind, question, post=post))
+                place = await self._place(post.tenant_id, post.channel)
+                await self._publish(
+                    place, post, self._question_view(post.kind, question, post=post)
+                )
             else:
                 self.timer.close_at(post.id, post.closes_at)

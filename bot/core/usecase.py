@@ -59,9 +59,8 @@ class UseCaseBase:
             raise UnknownConcept(concept, self.bank.concept_ids())
         return concept
 
-    async def _publish(self, post: Post, view: QuestionView) -> None:
+    async def _publish(self, place: Place, post: Post, view: QuestionView) -> None:
         """Post a question to its channel and arm its close; a failed post is retried on start."""
-        place = await self._place_of(post)
         try:
             message_id = await self.outbox.post(place, view)
         except Exception:
@@ -80,9 +79,6 @@ class UseCaseBase:
             await call
         except Exception:
             log.exception("platform call failed after the state was recorded")
-
-    async def _place_of(self, post: Post) -> Place:
-        return await self._place(post.tenant_id, post.channel)
 
     async def _place(self, tenant_id: int, channel: str) -> Place:
         async with self.repo.unit() as u:
