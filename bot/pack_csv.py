@@ -23,6 +23,7 @@ CSV_COLUMNS = (
     "rationales",
     "difficulty",
     "tags",
+    "points",
 )
 CSV_REQUIRED = ("prompt", "choices", "answer", "explanation")
 SEPARATOR = " | "
@@ -62,6 +63,9 @@ def row_node(cells: dict[str, str], row: int, concept: str, taken: set[str]) -> 
     difficulty = cells.get("difficulty", "").strip()
     put("difficulty", int(difficulty) if difficulty.isdigit() else difficulty or DEFAULT_DIFFICULTY)
     put("tags", _lined(row, [t for t in re.split(r"[,\s]+", cells.get("tags", "")) if t]))
+    points = [p for p in re.split(r"[,\s]+", cells.get("points", "")) if p]
+    if points:
+        put("points", _lined(row, points))
     put("prompt", cells["prompt"])
     choices = [c for c in _split(cells["choices"]) if c] if cells["choices"].strip() else []
     labels: list[object] = list(LETTERS[: len(choices)])
@@ -163,6 +167,15 @@ def question_mapping(question: Question) -> dict[str, object]:
     rationales = {keys[i]: text for i, text in enumerate(question.rationales) if text is not None}
     mapping["explanation"] = question.explanation
     mapping["rationales"] = rationales
+    if question.points:
+        mapping["points"] = list(question.points)
+    return mapping
+
+
+def _concept_mapping(concept: Concept) -> dict[str, object]:
+    mapping: dict[str, object] = {"id": concept.id, "title": concept.title}
+    if concept.points:
+        mapping["points"] = [{"id": p.id, "text": p.text} for p in concept.points]
     return mapping
 
 
@@ -172,7 +185,7 @@ def pack_yaml(
     """A pack file holding these questions (and concept declarations)."""
     document: dict[str, object] = {}
     if concepts:
-        document["concepts"] = [{"id": c.id, "title": c.title} for c in concepts]
+        document["concepts"] = [_concept_mapping(c) for c in concepts]
     document["questions"] = [question_mapping(q) for q in questions]
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1_000_000)
     return (f"# {note}\n" if note else "") + body
@@ -198,6 +211,7 @@ def pack_to_csv(questions: Sequence[Question]) -> str:
                 SEPARATOR.join(r or "" for r in q.rationales),
                 q.difficulty,
                 " ".join(q.tags),
+                " ".join(q.points),
             ]
         )
     return buffer.getvalue()

@@ -184,7 +184,7 @@ def import_csv(
         return 1
     taken = {q.id for q in context.questions} | {cells.get("id", "").strip() for _, cells in rows}
     nodes = [(str(csv_path), row_node(cells, row, concept, taken), row) for row, cells in rows]
-    questions, problems = check_questions(nodes, [*known, concept], context)
+    questions, problems = check_questions(nodes, [*known, concept], context, context.point_ids())
     for problem in problems:
         print(f"{csv_path}:row {problem.line}: {problem.message}", file=out)
     if problems:

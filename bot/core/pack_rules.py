@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.core.questions import LETTERS, Concept, Question
+from bot.core.questions import LETTERS, Concept, Point, Question
 
 FIELDS = (
     "id",
@@ -26,18 +26,22 @@ FIELDS = (
     "answer",
     "explanation",
     "rationales",
+    "points",
 )
-REQUIRED = tuple(f for f in FIELDS if f != "choices")
+REQUIRED = tuple(f for f in FIELDS if f not in ("choices", "points"))
 PACK_KEYS = ("concepts", "questions")
 TYPES = ("single", "truefalse")
 DIFFICULTIES = (1, 2, 3)
 MIN_CHOICES, MAX_CHOICES = 3, 5
 MAX_PROMPT, MAX_CHOICE, MAX_EXPLANATION, MAX_RATIONALE = 300, 120, 600, 200
+MAX_POINT_TEXT = 200
 TRUE_FALSE = ("True", "False")
 
 QUESTION_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TAG = re.compile(r"^[^\s,]+$")
 CONCEPT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# A syllabus point: `<concept-short>.<slug>`, e.g. `basics.code-generation`.
+POINT_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
 FILLER_CHOICE = re.compile(r"\b(all|none) of the above\b", re.IGNORECASE)
 
 
@@ -169,13 +173,12 @@ def read_pack(
 
 def _read_concept(path: str, node: object, line: int, problems: list[Problem]) -> Concept | None:
     if not isinstance(node, LinedDict):
-        problems.append(
-            Problem(path, line, None, f"a concept must be {{id, title}}, got {kind(node)}")
-        )
+        message = f"a concept must be {{id, title}} (and optional points), got {kind(node)}"
+        problems.append(Problem(path, line, None, message))
         return None
     before = len(problems)
     for key in node:
-        if key not in ("id", "title"):
+        if key not in ("id", "title", "points"):
             problems.append(
                 Problem(path, node.line_of(key), None, f"unknown concept key '{_key(key)}'")
             )
@@ -189,7 +192,54 @@ def _read_concept(path: str, node: object, line: int, problems: list[Problem]) -
     if len(problems) > before:
         return None
     assert isinstance(concept_id, str) and isinstance(title, str)
-    return Concept(concept_id, title.strip())
+    points = _read_points(path, node, problems) if "points" in node else ()
+    return Concept(concept_id, title.strip(), points)
+
+
+def _read_points(path: str, node: LinedDict, problems: list[Problem]) -> tuple[Point, ...]:
+    """A concept's syllabus points; a bad point is reported and left out, the concept stays."""
+    value = node["points"]
+    if not isinstance(value, LinedList):
+        message = f"'points' must be a list of {{id, text}}, got {kind(value)}"
+        problems.append(Problem(path, node.line_of("points"), None, message))
+        return ()
+    points: list[Point] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(value):
+        line = value.line_of(index)
+        if not isinstance(item, LinedDict):
+            message = f"a syllabus point must be {{id, text}}, got {kind(item)}"
+            problems.append(Problem(path, line, None, message))
+            continue
+        before = len(problems)
+        for key in item:
+            if key not in ("id", "text"):
+                message = f"unknown syllabus point key '{_key(key)}'"
+                problems.append(Problem(path, item.line_of(key), None, message))
+        point_id, text = item.get("id"), item.get("text")
+        if not isinstance(point_id, str) or not POINT_ID.fullmatch(point_id):
+            message = (
+                "syllabus point id must be a slug like 'basics.code-generation',"
+                f" got {show(point_id)}"
+            )
+            problems.append(Problem(path, item.line_of("id"), None, message))
+        elif point_id in seen:
+            message = f"duplicate syllabus point '{point_id}' (also at line {seen[point_id]})"
+            problems.append(Problem(path, item.line_of("id"), None, message))
+        if not isinstance(text, str) or not text.strip():
+            message = f"syllabus point {show(point_id)} needs a 'text' (one line)"
+            problems.append(Problem(path, item.line_of("text"), None, message))
+        elif len(text.strip()) > MAX_POINT_TEXT:
+            message = (
+                f"syllabus point {show(point_id)} text is too long:"
+                f" {len(text.strip())} characters (limit {MAX_POINT_TEXT})"
+            )
+            problems.append(Problem(path, item.line_of("text"), None, message))
+        if len(problems) == before:
+            assert isinstance(point_id, str) and isinstance(text, str)
+            seen[point_id] = item.line_of("id")
+            points.append(Point(point_id, " ".join(text.split())))
+    return tuple(points)
 
 
 class _Reporter:
@@ -207,9 +257,16 @@ class _Reporter:
 
 
 def check_question(
-    path: str, node: object, line: int, concepts: Collection[str]
+    path: str,
+    node: object,
+    line: int,
+    concepts: Collection[str],
+    points: Collection[str] = (),
 ) -> CheckedQuestion:
-    """Apply the per-question rules to one question node and build its Question."""
+    """Apply the per-question rules to one question node and build its Question.
+
+    `points` are the syllabus point ids the question's `points:` key may name.
+    """
     if not isinstance(node, LinedDict):
         message = f"a question must be a mapping of fields, got {kind(node)}"
         return CheckedQuestion(
@@ -256,6 +313,7 @@ def check_question(
         choices, labels = TRUE_FALSE, ("true", "false")
         answer = _true_false_answer(r)
     rationales = _rationales(r, qtype, labels, answer)
+    tested = _points(r, points)
 
     question = None
     if not r.problems:
@@ -273,6 +331,7 @@ def check_question(
             difficulty=difficulty,
             tags=tags,
             source=f"{path}:{node.line}",
+            points=tested,
         )
     return CheckedQuestion(
         path, node.line, question_id, node.line_of("id"), prompt, question, tuple(r.problems)
@@ -330,6 +389,32 @@ def _tags(r: _Reporter) -> tuple[str, ...] | None:
         message = f"tag {i + 1} must be one word (no spaces or commas), got {show(value[i])}"
         r.add(value.line_of(i), message)
     return None if bad else tuple(str(tag) for tag in value)
+
+
+def _points(r: _Reporter, known: Collection[str]) -> tuple[str, ...]:
+    """The syllabus point ids a question names; each must be declared by some concept."""
+    if "points" not in r.node:
+        return ()
+    value = r.node["points"]
+    if not isinstance(value, LinedList):
+        r.at("points", f"'points' must be a list of syllabus point ids, got {kind(value)}")
+        return ()
+    if not value:
+        r.at("points", "'points' is empty: name the syllabus points or leave the key out")
+        return ()
+    ids: list[str] = []
+    for i, item in enumerate(value):
+        line = value.line_of(i)
+        if not isinstance(item, str):
+            r.add(line, f"point {i + 1} must be a syllabus point id, got {kind(item)}")
+        elif item not in known:
+            hint = _did_you_mean(item, sorted(known))
+            r.add(line, f"unknown syllabus point '{_key(item)}'{hint}")
+        elif item in ids:
+            r.add(line, f"syllabus point '{item}' is named twice")
+        else:
+            ids.append(item)
+    return tuple(ids)
 
 
 def _choice_name(index: int) -> str:

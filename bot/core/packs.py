@@ -204,6 +204,7 @@ def load_packs(dirs_or_files: Sequence[Path], *, base: QuestionBank | None = Non
     base = base or QuestionBank((), ())
     parsed: list[tuple[str, list[tuple[object, int]]]] = []
     declared = {c.id: "the shipped packs" for c in base.concepts}
+    points = {point: "the shipped packs" for point in base.point_ids()}
     concepts: list[Concept] = []
     for file in files:
         path = str(file)
@@ -224,11 +225,11 @@ def load_packs(dirs_or_files: Sequence[Path], *, base: QuestionBank | None = Non
                 problems.append(Problem(path, line, None, message))
             else:
                 declared[concept.id] = f"{path}:{line}"
-                concepts.append(concept)
+                concepts.append(_unique_points(concept, path, line, points, problems))
         parsed.append((path, file_nodes))
 
     nodes = [(path, node, line) for path, file_nodes in parsed for node, line in file_nodes]
-    questions, question_problems = check_questions(nodes, declared.keys(), base)
+    questions, question_problems = check_questions(nodes, declared.keys(), base, points.keys())
     problems.extend(question_problems)
     order = {str(f): i for i, f in enumerate(files)}
     problems.sort(key=lambda p: (order.get(p.path, -1), p.line))
@@ -237,18 +238,36 @@ def load_packs(dirs_or_files: Sequence[Path], *, base: QuestionBank | None = Non
     )
 
 
+def _unique_points(
+    concept: Concept, path: str, line: int, declared: dict[str, str], problems: list[Problem]
+) -> Concept:
+    """The concept without points another concept already declared (each reported)."""
+    kept = []
+    for point in concept.points:
+        if point.id in declared:
+            message = f"syllabus point '{point.id}' is already declared by {declared[point.id]}"
+            problems.append(Problem(path, line, None, message))
+        else:
+            declared[point.id] = f"concept '{concept.id}' ({path}:{line})"
+            kept.append(point)
+    return concept if len(kept) == len(concept.points) else replace(concept, points=tuple(kept))
+
+
 def check_questions(
     nodes: Sequence[tuple[str, object, int]],
     concepts: Collection[str],
     base: QuestionBank | None = None,
+    points: Collection[str] | None = None,
 ) -> tuple[tuple[Question, ...], list[Problem]]:
     """Check question nodes (path, node, line) one by one and against each other.
 
     Returns the valid questions and every problem: the per-question rules, then
     repeated ids and near-duplicate prompts, where the later copy is reported
     and left out. An id already in `base` is a warning and the question is skipped.
+    `points` are the syllabus point ids questions may name (default: those of `base`).
     """
-    checked = [check_question(path, node, line, concepts) for path, node, line in nodes]
+    known = frozenset(points if points is not None else (base.point_ids() if base else ()))
+    checked = [check_question(path, node, line, concepts, known) for path, node, line in nodes]
     problems = [problem for item in checked for problem in item.problems]
     rejected = _cross_question_problems(checked, base or QuestionBank((), ()), problems)
     questions = tuple(

@@ -14,9 +14,18 @@ LETTERS = "abcde"
 
 
 @dataclass(frozen=True)
+class Point:
+    """One syllabus point: a distinct, testable statement of a concept."""
+
+    id: str  # a stable slug such as "basics.code-generation"
+    text: str
+
+
+@dataclass(frozen=True)
 class Concept:
     id: str
     title: str
+    points: tuple[Point, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Question:
     difficulty: int
     tags: tuple[str, ...] = ()
     source: str = ""  # "file:line" where the question was defined
+    points: tuple[str, ...] = ()  # ids of the syllabus points that decide its key
     scenario: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -64,6 +74,10 @@ class QuestionBank:
 
     def concept_ids(self) -> list[str]:
         return [c.id for c in self.concepts]
+
+    def point_ids(self) -> list[str]:
+        """Every syllabus point the bank's concepts declare, in declaration order."""
+        return [p.id for c in self.concepts for p in c.points]
 
     def in_concept(self, concept: str | None) -> list[Question]:
         return [q for q in self.questions if concept is None or q.concept == concept]

@@ -40,6 +40,13 @@ FIELDS = {
         "  c: Far too costly; training from scratch is almost never the answer."
     ),
 }
+POINTS = (
+    "    points:\n"
+    "      - id: rag.current-info\n"
+    "        text: Retrieval serves information that changes often\n"
+    "      - id: rag.no-weight-change\n"
+    "        text: Retrieval changes no weights\n"
+)
 PROMPT = "An HR team rewrites its leave policy often. What should its assistant use?"
 OTHER_PROMPT = "Which technique lets a chatbot cite this morning's price list without retraining?"
 
@@ -254,6 +261,63 @@ CASES = {
         "rag-current-policy",
         "duplicate key 'answer'",
     ),
+    "unknown-point": Case(
+        {
+            "concepts.yaml": CONCEPTS + POINTS,
+            "pack.yaml": pack(question(points="points: [rag.current-info, rag.curent-info]")),
+        },
+        "pack.yaml",
+        "points: [rag.current-info",
+        "rag-current-policy",
+        "unknown syllabus point 'rag.curent-info' (did you mean 'rag.current-info'?)",
+    ),
+    "point-named-twice": Case(
+        {
+            "concepts.yaml": CONCEPTS + POINTS,
+            "pack.yaml": pack(question(points="points: [rag.current-info, rag.current-info]")),
+        },
+        "pack.yaml",
+        "points: [rag.current-info",
+        "rag-current-policy",
+        "syllabus point 'rag.current-info' is named twice",
+    ),
+    "points-not-a-list": Case(
+        {
+            "concepts.yaml": CONCEPTS + POINTS,
+            "pack.yaml": pack(question(points="points: rag.current-info")),
+        },
+        "pack.yaml",
+        "points: rag.current-info",
+        "rag-current-policy",
+        "'points' must be a list of syllabus point ids, got text",
+    ),
+    "bad-point-id": Case(
+        {"concepts.yaml": CONCEPTS + "    points:\n      - id: Current Info\n        text: x\n"},
+        "concepts.yaml",
+        "id: Current Info",
+        None,
+        "syllabus point id must be a slug like 'basics.code-generation'",
+    ),
+    "point-without-text": Case(
+        {"concepts.yaml": CONCEPTS + "    points:\n      - id: rag.current-info\n"},
+        "concepts.yaml",
+        "- id: rag.current-info",
+        None,
+        "syllabus point 'rag.current-info' needs a 'text'",
+    ),
+    "point-declared-twice": Case(
+        {
+            "concepts.yaml": CONCEPTS + POINTS,
+            "more.yaml": (
+                "concepts:\n  - id: adapt.grounding\n    title: Grounding\n"
+                "    points:\n      - id: rag.current-info\n        text: Again\n"
+            ),
+        },
+        "more.yaml",
+        "- id: adapt.grounding",
+        None,
+        "syllabus point 'rag.current-info' is already declared by concept 'adapt.rag'",
+    ),
     "pack-not-a-mapping": Case(
         {"pack.yaml": "- id: rag-current-policy\n"},
         "pack.yaml",
@@ -342,6 +406,37 @@ def test_source_names_the_file_and_line_of_each_question(tmp_path: Path) -> None
         f"{path}:{line_of(text, 'id: rag-two')}",
     ]
     assert line_of(text, "id: rag-two") > 2
+
+
+def test_questions_name_the_points_they_test_and_may_omit_them(tmp_path: Path) -> None:
+    """A concept declares points; a question lists the ones it tests; `points` is optional."""
+    text = pack(
+        question("rag-one", points="points: [rag.no-weight-change, rag.current-info]"),
+        question("rag-two", prompt=OTHER_PROMPT),
+    )
+    write(tmp_path, {"concepts.yaml": CONCEPTS + POINTS, "pack.yaml": text})
+    result = load_packs([tmp_path])
+    assert result.problems == ()
+    [concept] = result.bank.concepts
+    assert [(p.id, p.text) for p in concept.points] == [
+        ("rag.current-info", "Retrieval serves information that changes often"),
+        ("rag.no-weight-change", "Retrieval changes no weights"),
+    ]
+    assert result.bank.point_ids() == ["rag.current-info", "rag.no-weight-change"]
+    one, two = result.bank.questions
+    assert one.points == ("rag.no-weight-change", "rag.current-info")
+    assert two.points == ()
+
+
+def test_extra_pack_questions_may_name_shipped_points(tmp_path: Path) -> None:
+    """Points declared by the base (shipped) bank are known to an extra pack's questions."""
+    write(tmp_path / "shipped", {"concepts.yaml": CONCEPTS + POINTS})
+    base = load_packs([tmp_path / "shipped"]).bank
+    text = pack(question(points="points: [rag.current-info]"))
+    write(tmp_path / "extra", {"pack.yaml": text})
+    result = load_packs([tmp_path / "extra"], base=base)
+    assert result.problems == ()
+    assert [q.points for q in result.bank.questions] == [("rag.current-info",)]
 
 
 def test_yes_and_no_stay_text(tmp_path: Path) -> None:

@@ -36,6 +36,22 @@ def test_syllabus_declares_the_fourteen_concepts(syllabus: list[str]) -> None:
     assert len(syllabus) == 14
 
 
+def test_syllabus_gives_every_concept_its_points() -> None:
+    """Every syllabus concept lists its points, including the three the audit found untested."""
+    concepts = load_packs([SHIPPED_QUESTIONS / "syllabus.yaml"]).bank.concepts
+    assert {c.id: len(c.points) for c in concepts if len(c.points) < 4} == {}
+    ids = {p.id for c in concepts for p in c.points}
+    assert {
+        "basics.code-generation",
+        "pretrained.reduced-complexity",
+        "mechanics.weight-decay",
+    } <= ids
+    for concept in concepts:
+        short = concept.id.split(".", 1)[1]
+        prefix = {"responsible": "governance"}.get(short, short)
+        assert all(p.id.startswith(prefix + ".") for p in concept.points), concept.id
+
+
 def test_bank_has_at_least_200_questions(report: BankReport) -> None:
     """The shipped bank holds at least 200 questions."""
     assert report.total >= 200
