@@ -25,9 +25,13 @@ from sqlalchemy import (
     Table,
     Time,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from bot.core.records import DELIVERY_KINDS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -73,6 +77,11 @@ tenants = Table(
     Column("platform", String, nullable=False),
     Column("external_id", String, nullable=False),
     Column("timezone", String, nullable=False),
+    # False while the zone is only the first drill's; True once an admin set it.
+    Column("timezone_explicit", Boolean, nullable=False, server_default=false()),
+    # Weekday of the weekly board (0 = Monday); NULL = no weekly board.
+    Column("board_day", Integer, nullable=True, server_default=text("0")),
+    Column("board_time", Time, nullable=False, server_default=text("'09:00:00'")),
     UniqueConstraint("platform", "external_id"),
 )
 
@@ -169,6 +178,8 @@ posts = Table(
     UniqueConstraint("schedule_id", "local_date"),
     Index(None, "tenant_id", "channel", "opens_at"),
     Index(None, "round_id"),
+    # A thread reply names the question by its platform message id.
+    Index(None, "tenant_id", "channel", "message_id"),
 )
 
 answers = Table(
@@ -191,4 +202,43 @@ answers = Table(
     UniqueConstraint("post_id", "learner_id"),
     Index(None, "tenant_id", "answered_at"),
     Index(None, "learner_id", "answered_at"),
+)
+
+review_sessions = Table(
+    "review_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("size", Integer, nullable=False),
+    # The cards shown so far, in order: a short list read and written whole.
+    Column("items", JSON, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("last_activity_at", UtcDateTime, nullable=False),
+    Index(None, "learner_id"),
+)
+
+_KINDS = ", ".join(f"'{kind}'" for kind in DELIVERY_KINDS)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String, nullable=False),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("channel", String, nullable=False),
+    # The same message is never queued twice, however many units try.
+    Column("dedup_key", String, nullable=False, unique=True),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=True),
+    Column("round_id", Integer, nullable=True),
+    Column("week_start", Date, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("message_id", String, nullable=True),
+    CheckConstraint(f"kind IN ({_KINDS})", name="kind"),
+    # The sender's scan: undelivered (NULL) rows first, by when they are due.
+    Index(None, "delivered_at", "next_attempt_at"),
+    Index(None, "post_id"),
 )
