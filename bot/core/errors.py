@@ -32,7 +32,36 @@ class AlreadyAnswered(StudyError):
 
 class NothingToAnswer(StudyError):
     def __init__(self) -> None:
-        super().__init__("There is no open question here. Try /quiz or /review.")
+        super().__init__("There is no open question here.")
+
+
+class NotHere(StudyError):
+    """A button or session id that belongs to another channel, workspace or learner."""
+
+    def __init__(self, what: str = "That question") -> None:
+        super().__init__(f"{what} belongs somewhere else; nothing was recorded.")
+
+
+class NotAnAnswer(StudyError):
+    """Typed text that is not an answer to the question it replies to."""
+
+    def __init__(self, text: str, letters: str) -> None:
+        shown = text.strip()[:40]
+        super().__init__(f"'{shown}' is not an answer here. Answer with one of {letters}.")
+        self.text = text
+
+
+class NotAllowed(StudyError):
+    """The user may not do this here; the message says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ReviewEnded(StudyError):
+    def __init__(self) -> None:
+        super().__init__("That review session has ended. Start a new review to go on.")
 
 
 class QuizAlreadyRunning(StudyError):
@@ -42,7 +71,7 @@ class QuizAlreadyRunning(StudyError):
 
 class NoDrillSchedule(StudyError):
     def __init__(self) -> None:
-        super().__init__("This channel has no daily drill. Set one with /drill set HH:MM ZONE.")
+        super().__init__("This channel has no daily drill.")
 
 
 class NoQuestions(StudyError):

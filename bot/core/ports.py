@@ -5,24 +5,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Protocol
 
 from bot.core.records import (
     AnswerRecord,
     BoardRow,
+    Delivery,
     DrillSchedule,
     Learner,
+    NewDelivery,
     NewPost,
+    NewReview,
     NewSchedule,
     Post,
     QuestionRow,
     QuizRound,
+    ReviewItem,
+    ReviewSession,
     StoredCard,
     SyncReport,
     Tenant,
 )
 from bot.core.srs import CardState
+from bot.core.views import BoardView, QuestionView, RevealView
+
+ChannelView = QuestionView | RevealView | BoardView
 
 
 @dataclass(frozen=True)
@@ -36,33 +44,42 @@ class Place:
 
 @dataclass(frozen=True)
 class Who:
-    """A learner as a platform names them."""
+    """A learner as a platform names them, with the platform's word on their role."""
 
     platform: str
     user_id: str
     display_name: str
+    can_manage: bool = False  # may manage the workspace (Discord Manage Server, Slack admin)
 
 
-class Unit(Protocol):
-    """One transaction. Every method runs inside it; leaving the block commits.
-
-    Raising inside the block rolls back. Integrity conflicts the core cares about
-    surface as core errors (AlreadyAnswered) or as a None return (create_post).
-    """
-
-    # tenants and learners
+class TenantStore(Protocol):
     async def ensure_tenant(self, platform: str, external_id: str, timezone: str) -> Tenant: ...
-    async def set_tenant_timezone(self, tenant_id: int, timezone: str) -> None: ...
+    async def find_tenant(self, platform: str, external_id: str) -> Tenant | None: ...
+    async def get_tenant(self, tenant_id: int) -> Tenant | None: ...
+    async def set_tenant_timezone(self, tenant_id: int, timezone: str, explicit: bool) -> None: ...
+    async def set_tenant_board(self, tenant_id: int, day: int | None, at: time) -> None: ...
+    async def tenants_with_boards(self) -> list[Tenant]:
+        """Tenants whose weekly board is on."""
+        ...
+
+
+class LearnerStore(Protocol):
     async def ensure_learner(self, platform: str, user_id: str, display_name: str) -> Learner: ...
     async def find_learner(self, platform: str, user_id: str) -> Learner | None: ...
     async def get_learner(self, learner_id: int) -> Learner | None: ...
-    async def delete_learner(self, learner_id: int) -> None: ...
+    async def delete_learner(self, learner_id: int) -> None:
+        """Every trace: answers, cards, review sessions, and the id in quiz rounds."""
+        ...
 
-    # questions
+
+class QuestionStore(Protocol):
     async def sync_questions(self, rows: Sequence[QuestionRow]) -> SyncReport: ...
     async def active_question_ids(self) -> set[str]: ...
 
-    # cards (FSRS state per learner and question)
+
+class CardStore(Protocol):
+    """FSRS state per learner and question."""
+
     async def get_card(self, learner_id: int, question_id: str) -> CardState | None: ...
     async def save_card(self, learner_id: int, question_id: str, card: CardState) -> None: ...
     async def cards_of(self, learner_id: int) -> list[StoredCard]: ...
@@ -74,15 +91,21 @@ class Unit(Protocol):
         ...
 
     async def count_due(self, learner_id: int, until: datetime) -> int: ...
+    async def due_times(self, learner_id: int, until: datetime) -> list[datetime]:
+        """Due instants of the learner's active cards due before `until` (the forecast)."""
+        ...
 
-    # answers (append-only review log)
+
+class AnswerStore(Protocol):
+    """The append-only review log and what is computed from it."""
+
     async def add_answer(self, answer: AnswerRecord) -> int:
         """Insert; raises AlreadyAnswered if the learner already answered this post."""
         ...
 
     async def has_answered(self, post_id: int, learner_id: int) -> bool: ...
     async def answers_for_post(self, post_id: int) -> list[AnswerRecord]:
-        """With learner_name filled in, oldest first."""
+        """With learner_name and learner_user_id filled in, oldest first."""
         ...
 
     async def answers_of(self, learner_id: int) -> list[AnswerRecord]: ...
@@ -97,8 +120,14 @@ class Unit(Protocol):
         ...
 
     async def round_scores(self, round_id: int) -> list[BoardRow]: ...
+    async def round_answerers(self, round_id: int, before_position: int) -> set[int]:
+        """Learners who answered any question of the round before `before_position`."""
+        ...
 
-    # posts (drill and quiz questions shown in a channel)
+
+class PostStore(Protocol):
+    """Drill and quiz questions shown in a channel."""
+
     async def create_post(self, post: NewPost) -> Post | None:
         """None when a drill post for (schedule_id, local_date) already exists."""
         ...
@@ -107,6 +136,10 @@ class Unit(Protocol):
     async def set_post_message(self, post_id: int, message_id: str) -> None: ...
     async def latest_open_post(self, tenant_id: int, channel: str) -> Post | None:
         """The newest unrevealed post of the channel."""
+        ...
+
+    async def post_by_message(self, tenant_id: int, channel: str, message_id: str) -> Post | None:
+        """The post whose platform message is `message_id` (indexed)."""
         ...
 
     async def unrevealed_posts(self) -> list[Post]: ...
@@ -119,7 +152,10 @@ class Unit(Protocol):
     ) -> list[str]: ...
     async def drill_post_for(self, schedule_id: int, local_date: date) -> Post | None: ...
 
-    # drill schedules (one per channel)
+
+class ScheduleStore(Protocol):
+    """Drill schedules: one per channel."""
+
     async def save_schedule(self, schedule: NewSchedule) -> DrillSchedule:
         """Create or replace the channel's schedule (keeps its id); enables it."""
         ...
@@ -130,9 +166,11 @@ class Unit(Protocol):
     async def set_schedule_enabled(
         self, schedule_id: int, enabled: bool, now: datetime
     ) -> None: ...
-    async def get_tenant(self, tenant_id: int) -> Tenant | None: ...
 
-    # quiz rounds
+
+class RoundStore(Protocol):
+    """Group quiz rounds."""
+
     async def create_round(
         self,
         tenant_id: int,
@@ -144,26 +182,95 @@ class Unit(Protocol):
     ) -> QuizRound: ...
     async def get_round(self, round_id: int) -> QuizRound | None: ...
     async def active_round(self, tenant_id: int, channel: str) -> QuizRound | None: ...
-    async def update_round(
-        self, round_id: int, *, position: int | None = None, roster: Sequence[int] | None = None
+    async def update_round(self, round_id: int, *, position: int) -> None: ...
+    async def finish_round(self, round_id: int, now: datetime) -> bool:
+        """Mark finished; True only for the one caller that finished it."""
+        ...
+
+
+class ReviewStore(Protocol):
+    """Personal review sessions."""
+
+    async def create_review(self, review: NewReview) -> ReviewSession: ...
+    async def get_review(self, session_id: int) -> ReviewSession | None: ...
+    async def save_review_items(
+        self, session_id: int, items: Sequence[ReviewItem], now: datetime
     ) -> None: ...
-    async def finish_round(self, round_id: int, now: datetime) -> None: ...
+
+
+class DeliveryStore(Protocol):
+    """The outbox table: messages to say in channels, delivered with retries."""
+
+    async def add_delivery(self, delivery: NewDelivery) -> int | None:
+        """The new row's id; None when its dedup_key is already queued."""
+        ...
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        """Undelivered rows whose next attempt is due, oldest first."""
+        ...
+
+    async def get_delivery(self, delivery_id: int) -> Delivery | None: ...
+    async def delivery_for(self, dedup_key: str) -> Delivery | None: ...
+    async def mark_delivered(
+        self, delivery_id: int, message_id: str | None, now: datetime
+    ) -> None: ...
+    async def retry_delivery_at(self, delivery_id: int, attempts: int, when: datetime) -> None: ...
+    async def drop_deliveries(self, post_id: int) -> None:
+        """Forget what is still undelivered about a post (a question never shown)."""
+        ...
+
+    async def next_delivery_at(self) -> datetime | None:
+        """When the earliest undelivered row is due; None when nothing waits."""
+        ...
+
+    async def drill_channels(self, tenant_id: int) -> list[str]:
+        """Channels of the tenant with an enabled drill (weekly boards go there)."""
+        ...
+
+
+class Unit(
+    TenantStore,
+    LearnerStore,
+    QuestionStore,
+    CardStore,
+    AnswerStore,
+    PostStore,
+    ScheduleStore,
+    RoundStore,
+    ReviewStore,
+    DeliveryStore,
+    Protocol,
+):
+    """One transaction. Every method runs inside it; leaving the block commits.
+
+    Raising inside the block rolls back. Integrity conflicts the core cares about
+    surface as core errors (AlreadyAnswered) or as a None return (create_post).
+    """
 
 
 class Repository(Protocol):
-    def unit(self) -> AbstractAsyncContextManager[Unit]:
-        """Open a transaction; a unit never outlives one service call."""
+    def unit(self, readonly: bool = False) -> AbstractAsyncContextManager[Unit]:
+        """Open a transaction; a unit never outlives one service call.
+
+        A read-only unit never takes SQLite's write lock; writing in it is an error.
+        """
         ...
 
 
 class Outbox(Protocol):
-    """How the core speaks in a channel without knowing the platform."""
+    """How the core speaks in a channel without knowing the platform.
 
-    async def post(self, place: Place, view: object) -> str:
+    Only the delivery sender calls it; it retries a failed call with backoff.
+    A RevealView names the message it reveals, so adapters can reply or thread.
+    """
+
+    async def post(self, place: Place, view: ChannelView) -> str:
         """Post a view; returns the platform message id."""
         ...
 
-    async def edit(self, place: Place, message_id: str, view: object) -> None: ...
+    async def edit(self, place: Place, message_id: str, view: QuestionView) -> None:
+        """Replace a posted question (closed at the reveal: no buttons)."""
+        ...
 
 
 class Timer(Protocol):
@@ -178,3 +285,11 @@ class Timer(Protocol):
         ...
 
     def unwatch_schedule(self, schedule_id: int) -> None: ...
+
+    def deliver_soon(self, when: datetime | None = None) -> None:
+        """Run StudyService.deliver_pending() soon (at `when`, or at once)."""
+        ...
+
+    def watch_boards(self, tenant: Tenant) -> None:
+        """(Re)arm the tenant's weekly board job (or drop it when the board is off)."""
+        ...

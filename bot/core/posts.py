@@ -1,73 +1,43 @@
-"""Posted questions: group quiz rounds and the reveal that closes every post."""
+"""Posted questions: group quiz rounds and the close that ends every post.
+
+Nothing here talks to a platform. What the channel must see (the question, the
+closed question, the reveal, the round's scoreboard) is queued as deliveries in
+the same transaction as the change that causes it; the sender delivers them.
+"""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime
 
 from bot.core import scoring, selection
+from bot.core.clock import Clock
 from bot.core.errors import BadInput, NoQuestions, QuizAlreadyRunning
-from bot.core.ports import Place, Who
-from bot.core.records import NewPost
-from bot.core.schedules import local_date
-from bot.core.usecase import UseCaseBase, log
-from bot.core.views import BoardView, QuestionView, RevealView
+from bot.core.ports import Place, Repository, Timer, Unit, Who
+from bot.core.records import NewDelivery, NewPost, Post, QuizRound
+from bot.core.usecase import CoreConfig, Questions, log, question_delivery
+from bot.core.views import StartedView
+
+MAX_QUIZ = 20
 
 
-class PostUseCases(UseCaseBase):
-    async def close_post(self, post_id: int) -> RevealView | None:
-        """Reveal a drill or quiz question once; a quiz then moves on to its next question."""
-        now = self.clock.now()
-        async with self.repo.unit() as u:
-            post = await u.get_post(post_id)
-            if post is None or not await u.claim_reveal(post_id, now):
-                return None
-            answers = await u.answers_for_post(post_id)
-            tenant = await u.get_tenant(post.tenant_id)
-            assert tenant is not None  # posts reference their tenant by foreign key
-            streaks: list[tuple[str, int]] = []
-            if post.kind == "drill":
-                today = local_date(now, tenant.timezone)
-                for a in answers:
-                    if a.correct:
-                        times = await u.answer_times(a.learner_id, now - timedelta(days=400))
-                        streaks.append(
-                            (a.learner_name, scoring.streak(times, tenant.timezone, today))
-                        )
-            quiz = await u.get_round(post.round_id) if post.round_id is not None else None
-        question = self.bank.get(post.question_id)
-        if question is None:
-            # retired from the bank while open: nothing to reveal, but a round goes on
-            log.warning(
-                "post %s closed without a reveal: question %s is gone", post.id, post.question_id
-            )
-            if quiz is not None:
-                await self._advance_round(quiz.id)
-            return None
-        of = len(quiz.question_ids) if quiz else None
-        reveal = RevealView(
-            kind=post.kind,
-            question_id=question.id,
-            prompt=question.prompt,
-            choices=question.choices,
-            answer=question.answer,
-            explanation=question.explanation,
-            rationales=question.rationales,
-            correct_count=sum(1 for a in answers if a.correct),
-            total=len(answers),
-            correct_names=tuple(a.learner_name for a in answers if a.correct),
-            streaks=tuple(streaks),
-            position=(post.position or 0) + 1 if quiz else None,
-            of=of,
-        )
-        place = Place(tenant.platform, tenant.external_id, post.channel)
-        if post.message_id is not None:
-            closed = self._question_view(post.kind, question, post=post, closed=True, of=of)
-            await self._quietly(self.outbox.edit(place, post.message_id, closed))
-        await self._quietly(self.outbox.post(place, reveal))
-        if quiz is not None:
-            await self._advance_round(quiz.id)
-        return reveal
+class QuizRounds:
+    def __init__(
+        self,
+        repo: Repository,
+        questions: Questions,
+        clock: Clock,
+        timer: Timer,
+        config: CoreConfig,
+        rng: random.Random,
+    ) -> None:
+        self.repo = repo
+        self.questions = questions
+        self.clock = clock
+        self.timer = timer
+        self.config = config
+        self.rng = rng
 
     async def start_quiz(
         self,
@@ -76,23 +46,26 @@ class PostUseCases(UseCaseBase):
         concept: str | None = None,
         count: int | None = None,
         roster: Sequence[Who] = (),
-    ) -> QuestionView:
-        """Start a group round in the channel; `roster` learners close a question early
-        once they have all answered (anyone else who answers joins the roster)."""
-        self.check_concept(concept)
+    ) -> StartedView:
+        """Start a group round in the channel. A question closes when its window ends, or
+        early once everyone who answered an earlier question of the round has answered it.
+        `roster` (the console's group) names learners expected from the first question."""
+        self.questions.check_concept(concept)
         count = self.config.quiz_count if count is None else count
-        if not 1 <= count <= 20:
-            raise BadInput("A quiz has 1 to 20 questions.")
-        now = self.clock.now()
-        candidates = self.bank.in_concept(concept)
+        if not 1 <= count <= MAX_QUIZ:
+            raise BadInput(f"A quiz has 1 to {MAX_QUIZ} questions.")
+        candidates = self.questions.bank.in_concept(concept)
         if not candidates:
             raise NoQuestions(f"No questions for {concept or 'any concept'}.")
+        now = self.clock.now()
         async with self.repo.unit() as u:
-            tenant = await self._tenant(u, place)
+            tenant = await u.ensure_tenant(
+                place.platform, place.tenant, self.config.default_timezone
+            )
             if await u.active_round(tenant.id, place.channel) is not None:
                 raise QuizAlreadyRunning()
             starter = await u.ensure_learner(who.platform, who.user_id, who.display_name)
-            members = [starter.id]
+            members: list[int] = []
             for other in roster:
                 learner = await u.ensure_learner(other.platform, other.user_id, other.display_name)
                 if learner.id not in members:
@@ -102,47 +75,80 @@ class PostUseCases(UseCaseBase):
             quiz = await u.create_round(
                 tenant.id, place.channel, starter.id, [q.id for q in picked], members, now
             )
-        return await self._post_round_question(quiz.id, 0)
+            post = await self._post_question(u, quiz, 0, now)
+        self.timer.close_at(post.id, post.closes_at)
+        self.timer.deliver_soon()
+        return StartedView("quiz", len(picked), concept)
 
-    async def _post_round_question(self, round_id: int, position: int) -> QuestionView:
+    async def close_post(self, post_id: int) -> bool:
+        """Close a drill or quiz question once: queue the closed question and its reveal
+        (only if the question was ever shown), then move a quiz round on. True if this
+        call closed it."""
         now = self.clock.now()
         async with self.repo.unit() as u:
-            quiz = await u.get_round(round_id)
-            assert quiz is not None
-            tenant = await u.get_tenant(quiz.tenant_id)
-            assert tenant is not None
-            question = self._question(quiz.question_ids[position])
-            window = scoring.quiz_window(question, self.config.quiz_base_seconds)
-            post = await u.create_post(
-                NewPost(
-                    kind="quiz",
-                    tenant_id=quiz.tenant_id,
-                    channel=quiz.channel,
-                    question_id=question.id,
-                    opens_at=now,
-                    closes_at=now + window,
+            post = await u.get_post(post_id)
+            if post is None or not await u.claim_reveal(post_id, now):
+                return False
+            if post.message_id is None:
+                # never shown (every delivery failed so far): nothing to reveal
+                await u.drop_deliveries(post.id)
+                log.warning("post %s closed before its question could be shown", post.id)
+            elif self.questions.bank.get(post.question_id) is None:
+                log.warning("post %s closed without a reveal: its question is retired", post.id)
+            else:
+                for kind in ("close", "reveal"):
+                    await u.add_delivery(
+                        NewDelivery(
+                            kind, post.tenant_id, post.channel, f"{kind}:{post.id}", now, post.id
+                        )
+                    )
+            following = await self._advance(u, post, now)
+        if following is not None:
+            self.timer.close_at(following.id, following.closes_at)
+        self.timer.deliver_soon()
+        return True
+
+    async def _advance(self, u: Unit, post: Post, now: datetime) -> Post | None:
+        """After a round's question closes: post the next one, or finish with a scoreboard."""
+        if post.round_id is None:
+            return None
+        quiz = await u.get_round(post.round_id)
+        if quiz is None or quiz.finished_at is not None or quiz.position != post.position:
+            return None
+        position = quiz.position + 1
+        while position < len(quiz.question_ids):
+            if self.questions.bank.get(quiz.question_ids[position]) is not None:
+                return await self._post_question(u, quiz, position, now)
+            position += 1  # retired since the round started: skip it
+        if await u.finish_round(quiz.id, now):
+            await u.add_delivery(
+                NewDelivery(
+                    "round_board",
+                    quiz.tenant_id,
+                    quiz.channel,
+                    f"round:{quiz.id}",
+                    now,
                     round_id=quiz.id,
-                    position=position,
                 )
             )
-            await u.update_round(quiz.id, position=position)
-        assert post is not None
-        view = self._question_view("quiz", question, post=post, of=len(quiz.question_ids))
-        await self._publish(Place(tenant.platform, tenant.external_id, quiz.channel), post, view)
-        return view
+        return None
 
-    async def _advance_round(self, round_id: int) -> None:
-        async with self.repo.unit() as u:
-            quiz = await u.get_round(round_id)
-            if quiz is None or quiz.finished_at is not None:
-                return
-            last = quiz.position + 1 >= len(quiz.question_ids)
-            if last:
-                await u.finish_round(quiz.id, self.clock.now())
-                rows = await u.round_scores(quiz.id)
-        if not last:
-            await self._post_round_question(quiz.id, quiz.position + 1)
-            return
-        board = BoardView(title="Quiz over: round scores", rows=tuple(rows))
-        place = await self._place(quiz.tenant_id, quiz.channel)
-        await self._quietly(self.outbox.post(place, board))
+    async def _post_question(self, u: Unit, quiz: QuizRound, position: int, now: datetime) -> Post:
+        question = self.questions.live(quiz.question_ids[position])
+        window = scoring.quiz_window(question, self.config.quiz_base_seconds)
+        post = await u.create_post(
+            NewPost(
+                kind="quiz",
+                tenant_id=quiz.tenant_id,
+                channel=quiz.channel,
+                question_id=question.id,
+                opens_at=now,
+                closes_at=now + window,
+                round_id=quiz.id,
+                position=position,
+            )
+        )
+        assert post is not None  # only drill posts can collide
+        await u.update_round(quiz.id, position=position)
+        await u.add_delivery(question_delivery(post))
+        return post

@@ -3,53 +3,81 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from bot.core import scoring
+from bot.core.clock import Clock
 from bot.core.errors import BadInput
-from bot.core.ports import Place, Who
-from bot.core.schedules import local_date, week_bounds
+from bot.core.ports import Place, Repository, Who
+from bot.core.questions import LETTERS
+from bot.core.records import Tenant
+from bot.core.schedules import fire_instant, local_date, week_bounds
 from bot.core.srs import is_mastered
-from bot.core.usecase import UseCaseBase
+from bot.core.usecase import CoreConfig, Questions
 from bot.core.views import BoardView, ConceptProgress, ExportView, StatsView, TopicsView
 
 PERIODS = ("week", "all")
+FORECAST_DAYS = 7
 
 
-class ProgressUseCases(UseCaseBase):
+class Progress:
+    """Read-only views of progress (they create no rows and never take a write lock),
+    plus a learner's own data: export and forget."""
+
+    def __init__(
+        self, repo: Repository, questions: Questions, clock: Clock, config: CoreConfig
+    ) -> None:
+        self.repo = repo
+        self.questions = questions
+        self.clock = clock
+        self.config = config
+
+    def _unknown_tenant(self, place: Place) -> Tenant:
+        return Tenant(0, place.platform, place.tenant, self.config.default_timezone)
+
     async def leaderboard(self, place: Place, period: str = "week") -> BoardView:
         """Weekly (ISO week in the tenant's zone) or all-time points in this tenant."""
         if period not in PERIODS:
-            raise BadInput("Use /leaderboard week or /leaderboard all.")
+            raise BadInput("The period is 'week' or 'all'.")
         now = self.clock.now()
-        async with self.repo.unit() as u:
-            tenant = await self._tenant(u, place)
-            if period == "week":
-                start, end = week_bounds(now, tenant.timezone)
-                rows = await u.leaderboard(tenant.id, start, end, self.config.leaderboard_size)
-            else:
-                rows = await u.leaderboard(tenant.id, None, None, self.config.leaderboard_size)
+        async with self.repo.unit(readonly=True) as u:
+            tenant = await u.find_tenant(place.platform, place.tenant)
+            tenant = tenant or self._unknown_tenant(place)
+            start, end = week_bounds(now, tenant.timezone)
+            since, until = (start, end) if period == "week" else (None, None)
+            size = self.config.leaderboard_size
+            rows = await u.leaderboard(tenant.id, since, until, size) if tenant.id else []
         if period == "week":
             monday = local_date(start, tenant.timezone)
             title = f"Leaderboard: week of {monday.isoformat()} ({tenant.timezone})"
-            return BoardView(title=title, rows=tuple(rows), period_start=monday)
-        return BoardView(title="Leaderboard: all time", rows=tuple(rows))
+            return BoardView(title=title, rows=tuple(rows), period_start=monday, kind="week")
+        return BoardView(title="Leaderboard: all time", rows=tuple(rows), kind="all")
 
-    async def stats(self, place: Place, who: Who) -> StatsView:
-        """Answered, accuracy, streak, points, what is due, and mastery per concept."""
+    async def stats(self, place: Place, who: Who, member: Who | None = None) -> StatsView:
+        """Answered, accuracy, streak, points, the 7-day due forecast and mastery per
+        concept, for the caller or for `member`."""
+        subject = member or who
         now = self.clock.now()
-        async with self.repo.unit() as u:
-            tenant = await self._tenant(u, place)
-            learner = await u.ensure_learner(who.platform, who.user_id, who.display_name)
-            answers = await u.answers_of(learner.id)
-            cards = await u.cards_of(learner.id)
-            due_now = await u.count_due(learner.id, now)
-            due_week = await u.count_due(learner.id, now + timedelta(days=7))
+        async with self.repo.unit(readonly=True) as u:
+            tenant = await u.find_tenant(place.platform, place.tenant)
+            tenant = tenant or self._unknown_tenant(place)
+            learner = await u.find_learner(subject.platform, subject.user_id)
+            zone = tenant.timezone
+            today = local_date(now, zone)
+            horizon = fire_instant(time(0, 0), zone, today + timedelta(days=FORECAST_DAYS))
+            if learner is None:
+                answers, cards, due_times = [], [], []
+            else:
+                answers = await u.answers_of(learner.id)
+                cards = await u.cards_of(learner.id)
+                due_times = await u.due_times(learner.id, horizon)
+        forecast = Counter(max(local_date(t, zone), today) for t in due_times)
         start, end = week_bounds(now, tenant.timezone)
         mine = [a for a in answers if a.tenant_id == tenant.id]
-        per_concept_total = Counter(q.concept for q in self.bank.questions)
-        concept_of = {q.id: q.concept for q in self.bank.questions}
+        bank = self.questions.bank
+        per_concept_total = Counter(q.concept for q in bank.questions)
+        concept_of = {q.id: q.concept for q in bank.questions}
         seen = Counter(concept_of.get(c.question_id) for c in cards)
         mastered = Counter(concept_of.get(c.question_id) for c in cards if is_mastered(c.card))
         answered = Counter(concept_of.get(a.question_id) for a in answers)
@@ -64,11 +92,11 @@ class ProgressUseCases(UseCaseBase):
                 answered=answered[c.id],
                 correct=correct[c.id],
             )
-            for c in self.bank.concepts
+            for c in bank.concepts
             if per_concept_total[c.id]
         )
         return StatsView(
-            name=learner.display_name,
+            name=learner.display_name if learner else subject.display_name,
             answered=len(answers),
             correct=sum(1 for a in answers if a.correct),
             streak=scoring.streak(
@@ -76,20 +104,26 @@ class ProgressUseCases(UseCaseBase):
             ),
             points_week=sum(a.points for a in mine if start <= a.answered_at < end),
             points_all=sum(a.points for a in mine),
-            due_now=due_now,
-            due_week=due_week,
+            due_now=sum(1 for t in due_times if t <= now),
+            due_week=len(due_times),
             concepts=concepts,
+            forecast=tuple(
+                (today + timedelta(days=n), forecast[today + timedelta(days=n)])
+                for n in range(FORECAST_DAYS)
+            ),
+            timezone=zone,
         )
 
     def topics(self) -> TopicsView:
-        counts = Counter(q.concept for q in self.bank.questions)
+        bank = self.questions.bank
+        counts = Counter(q.concept for q in bank.questions)
         return TopicsView(
-            topics=tuple((c.id, c.title, counts[c.id]) for c in self.bank.concepts if counts[c.id])
+            topics=tuple((c.id, c.title, counts[c.id]) for c in bank.concepts if counts[c.id])
         )
 
     async def export_learner(self, who: Who) -> ExportView:
         """Everything studybot stores about a learner, as JSON-ready data."""
-        async with self.repo.unit() as u:
+        async with self.repo.unit(readonly=True) as u:
             learner = await u.find_learner(who.platform, who.user_id)
             if learner is None:
                 return ExportView({"learner": None, "answers": [], "cards": []})
@@ -105,7 +139,7 @@ class ProgressUseCases(UseCaseBase):
                 {
                     "question": a.question_id,
                     "channel": a.channel,
-                    "choice": "abcde"[a.choice],
+                    "choice": LETTERS[a.choice],
                     "correct": a.correct,
                     "points": a.points,
                     "latency_ms": a.latency_ms,

@@ -7,13 +7,18 @@ from datetime import date, datetime, time
 
 from bot.core.srs import CardState
 
+DEFAULT_BOARD_TIME = time(9, 0)
+
 
 @dataclass(frozen=True)
 class Tenant:
     id: int
     platform: str
     external_id: str
-    timezone: str  # IANA zone used for weeks and streaks
+    timezone: str  # IANA zone used for weeks, streaks and the weekly board
+    timezone_explicit: bool = False  # set by an admin; until then the first drill's zone
+    board_day: int | None = 0  # weekday of the weekly board (0 = Monday); None = off
+    board_time: time = DEFAULT_BOARD_TIME  # local time of the weekly board
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,7 @@ class AnswerRecord:
     answered_at: datetime
     id: int | None = None
     learner_name: str = ""
+    learner_user_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,9 +144,76 @@ class BoardRow:
     points: int
     correct: int
     answered: int
+    platform_user_id: str = ""  # so adapters can mention the learner
 
 
 @dataclass(frozen=True)
 class StoredCard:
     question_id: str
     card: CardState
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One card of a review session: when it was shown and, once answered, how."""
+
+    question_id: str
+    shown_at: datetime
+    choice: int | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReviewSession:
+    """A learner's personal review batch, kept in the database so a restart continues it."""
+
+    id: int
+    learner_id: int
+    tenant_id: int
+    size: int  # how many cards the batch shows at most
+    items: tuple[ReviewItem, ...]  # shown so far, in order; the last unanswered one is current
+    started_at: datetime
+    last_activity_at: datetime
+
+
+@dataclass(frozen=True)
+class NewReview:
+    learner_id: int
+    tenant_id: int
+    size: int
+    items: tuple[ReviewItem, ...]
+    started_at: datetime
+
+
+DELIVERY_KINDS = ("question", "close", "reveal", "round_board", "weekly_board")
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A message the core must say in a channel, written with the change that causes it."""
+
+    kind: str  # one of DELIVERY_KINDS
+    tenant_id: int
+    channel: str
+    dedup_key: str  # unique: the same message is never queued twice
+    created_at: datetime
+    post_id: int | None = None
+    round_id: int | None = None
+    week_start: date | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    kind: str
+    tenant_id: int
+    channel: str
+    dedup_key: str
+    created_at: datetime
+    next_attempt_at: datetime
+    attempts: int = 0
+    post_id: int | None = None
+    round_id: int | None = None
+    week_start: date | None = None
+    delivered_at: datetime | None = None
+    message_id: str | None = None

@@ -1,18 +1,15 @@
-"""What every use case shares: the ports, the bank, and how a question is posted."""
+"""What the use-case groups share: configuration, place checks and question views."""
 
 from __future__ import annotations
 
 import logging
-import random
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.clock import Clock
-from bot.core.errors import BadInput, QuestionClosed, UnknownConcept
-from bot.core.ports import Outbox, Place, Repository, Timer, Unit
-from bot.core.questions import Question, QuestionBank
-from bot.core.records import Post, QuestionRow, SyncReport, Tenant
+from bot.core.errors import BadInput, NotAllowed, NotHere, QuestionClosed, UnknownConcept
+from bot.core.ports import Place, Unit, Who
+from bot.core.questions import LETTERS, Question, QuestionBank
+from bot.core.records import NewDelivery, Post, Tenant
 from bot.core.views import QuestionView
 
 log = logging.getLogger("bot.core")
@@ -25,77 +22,32 @@ class CoreConfig:
     quiz_count: int = 5
     quiz_base_seconds: int = 20
     leaderboard_size: int = 10
+    review_batch: int = 10
+    review_idle: timedelta = timedelta(minutes=30)  # a review session ends after this long idle
+    reveal_names: int = 10  # correct answerers named in a reveal before "and N more"
 
 
-class UseCaseBase:
-    def __init__(
-        self,
-        repo: Repository,
-        bank: QuestionBank,
-        clock: Clock,
-        outbox: Outbox,
-        timer: Timer,
-        config: CoreConfig | None = None,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.repo = repo
+class Questions:
+    """The loaded bank, seen the way use cases need it: checked ids and views."""
+
+    def __init__(self, bank: QuestionBank) -> None:
         self.bank = bank
-        self.clock = clock
-        self.outbox = outbox
-        self.timer = timer
-        self.config = config or CoreConfig()
-        self.rng = rng or random.Random()
-        self._titles = {c.id: c.title for c in bank.concepts}
-
-    async def sync_questions(self) -> SyncReport:
-        """Make the database's question list match the loaded bank (retire, never delete)."""
-        rows = [QuestionRow(q.id, q.concept, q.content_hash()) for q in self.bank.questions]
-        async with self.repo.unit() as u:
-            return await u.sync_questions(rows)
+        self.titles = {c.id: c.title for c in bank.concepts}
 
     def check_concept(self, concept: str | None) -> str | None:
         """Return the concept if the bank knows it (None passes through)."""
-        if concept is not None and concept not in self._titles:
+        if concept is not None and concept not in self.titles:
             raise UnknownConcept(concept, self.bank.concept_ids())
         return concept
 
-    async def _publish(self, place: Place, post: Post, view: QuestionView) -> None:
-        """Post a question to its channel and arm its close; a failed post is retried on start."""
-        try:
-            message_id = await self.outbox.post(place, view)
-        except Exception:
-            log.exception(
-                "posting %s %s failed; it will be retried at start-up", post.kind, post.id
-            )
-            self.timer.close_at(post.id, post.closes_at)
-            return
-        async with self.repo.unit() as u:
-            await u.set_post_message(post.id, message_id)
-        self.timer.close_at(post.id, post.closes_at)
-
-    async def _quietly(self, call: Awaitable[object]) -> None:
-        """Await a platform call whose failure must not undo what is already recorded."""
-        try:
-            await call
-        except Exception:
-            log.exception("platform call failed after the state was recorded")
-
-    async def _place(self, tenant_id: int, channel: str) -> Place:
-        async with self.repo.unit() as u:
-            tenant = await u.get_tenant(tenant_id)
-        assert tenant is not None
-        return Place(tenant.platform, tenant.external_id, channel)
-
-    async def _tenant(self, u: Unit, place: Place) -> Tenant:
-        return await u.ensure_tenant(place.platform, place.tenant, self.config.default_timezone)
-
-    def _question(self, question_id: str) -> Question:
+    def live(self, question_id: str) -> Question:
+        """The question of a post; a question retired from the bank counts as closed."""
         question = self.bank.get(question_id)
         if question is None:
-            raise QuestionClosed()  # retired from the bank since it was posted
+            raise QuestionClosed()
         return question
 
-    def _question_view(
+    def view(
         self,
         kind: str,
         question: Question,
@@ -110,7 +62,7 @@ class UseCaseBase:
             kind=kind,
             question_id=question.id,
             concept=question.concept,
-            concept_title=self._titles.get(question.concept, question.concept),
+            concept_title=self.titles.get(question.concept, question.concept),
             prompt=question.prompt,
             choices=question.choices,
             difficulty=question.difficulty,
@@ -119,10 +71,46 @@ class UseCaseBase:
             position=position,
             of=of,
             closed=closed,
+            type=question.type,
         )
 
 
 def check_choice(question: Question, choice: int) -> None:
     if not 0 <= choice < len(question.choices):
-        letters = "abcde"[: len(question.choices)]
+        letters = LETTERS[: len(question.choices)]
         raise BadInput(f"Pick one of {', '.join(letters)}.")
+
+
+def require_manager(who: Who, action: str) -> None:
+    """Managers only: Discord's Manage Server, Slack's admins, the console user."""
+    if not who.can_manage:
+        raise NotAllowed(
+            f"Only people who can manage this workspace may {action}; "
+            "ask a server admin or workspace admin."
+        )
+
+
+async def tenant_here(u: Unit, place: Place) -> Tenant:
+    """The tenant of an existing place; a place never seen cannot own a post or session."""
+    tenant = await u.find_tenant(place.platform, place.tenant)
+    if tenant is None:
+        raise NotHere()
+    return tenant
+
+
+def check_post_place(post: Post, tenant: Tenant, place: Place) -> None:
+    """A click must come from the channel its post was shown in."""
+    if post.tenant_id != tenant.id or post.channel != place.channel:
+        raise NotHere()
+
+
+def question_delivery(post: Post) -> NewDelivery:
+    """The delivery that shows a new post's question in its channel."""
+    return NewDelivery(
+        kind="question",
+        tenant_id=post.tenant_id,
+        channel=post.channel,
+        dedup_key=f"question:{post.id}",
+        created_at=post.opens_at,
+        post_id=post.id,
+    )

@@ -25,6 +25,7 @@ class QuestionView:
     position: int | None = None  # 1-based within a quiz round or review batch
     of: int | None = None
     closed: bool = False  # the reveal happened; buttons should be gone
+    type: str = "single"  # "single" | "truefalse"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class ReceiptView:
     question_id: str
     choice: int
     reveal_at: datetime
+    post_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ class RevealView:
     streaks: tuple[tuple[str, int], ...] = ()  # (name, days) for correct drill answerers
     position: int | None = None
     of: int | None = None
+    post_id: int | None = None
+    question_message_id: str | None = (
+        None  # the question this reveals: reply to it, thread under it
+    )
+    more_names: int = 0  # correct answerers beyond correct_names ("and 12 more")
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class BoardView:
     title: str
     rows: tuple[BoardRow, ...]
     period_start: date | None = None
+    kind: str = "all"  # "week" | "all" | "round" | "weekly" (the board posted when a week ends)
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,8 @@ class StatsView:
     due_now: int
     due_week: int
     concepts: tuple[ConceptProgress, ...]
+    forecast: tuple[tuple[date, int], ...] = ()  # cards due per local day, today first (7 days)
+    timezone: str = "UTC"
 
     @property
     def accuracy(self) -> float:
@@ -130,3 +140,42 @@ class ExportView:
 @dataclass(frozen=True)
 class NoticeView:
     text: str
+
+
+@dataclass(frozen=True)
+class StartedView:
+    """What the caller is told when a quiz or an unscheduled drill starts; the
+    question itself reaches the channel through the Outbox."""
+
+    kind: str  # "quiz" | "drill"
+    count: int
+    concept: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewCardView:
+    """The card a review session shows now; buttons carry the session id and position."""
+
+    session_id: int
+    position: int  # 1-based
+    of: int
+    question: QuestionView
+
+
+@dataclass(frozen=True)
+class ReviewStepView:
+    """The result of answering a review card, and the card after it (None: the batch is done)."""
+
+    session_id: int
+    position: int
+    feedback: FeedbackView
+    next: ReviewCardView | None
+    repeated: bool = False  # this card was already graded; nothing changed
+
+
+@dataclass(frozen=True)
+class TenantSettingsView:
+    timezone: str
+    timezone_explicit: bool
+    board_day: int | None  # 0 = Monday; None = the weekly board is off
+    board_time: str  # HH:MM local

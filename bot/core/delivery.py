@@ -1,0 +1,204 @@
+"""The sender: delivers queued channel messages through the Outbox, with retries.
+
+Use cases queue a delivery in the same transaction as the change that causes it
+(a post, a close, a finished round, an ended week). The sender builds the view
+from the database when it delivers, records the platform's message id, and on a
+failure tries again later with a growing delay, so nothing queued is lost to a
+platform outage or a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from bot.core import scoring
+from bot.core.clock import Clock
+from bot.core.ports import ChannelView, Outbox, Place, Repository, Timer, Unit
+from bot.core.records import Delivery, NewDelivery
+from bot.core.schedules import fire_instant, local_date
+from bot.core.usecase import CoreConfig, Questions, log
+from bot.core.views import BoardView, QuestionView, RevealView
+
+BATCH = 100
+FIRST_RETRY = timedelta(seconds=2)
+LAST_RETRY = timedelta(minutes=5)
+STREAK_LOOKBACK = timedelta(days=400)
+
+
+class PlatformNotRunning(Exception):
+    """The place's platform has no adapter in this process; try again later."""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """2 s, 4 s, 8 s ... up to 5 minutes after the n-th failed attempt."""
+    delay: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16)
+    return min(delay, LAST_RETRY)
+
+
+class Sender:
+    def __init__(
+        self,
+        repo: Repository,
+        questions: Questions,
+        clock: Clock,
+        outbox: Outbox,
+        timer: Timer,
+        config: CoreConfig,
+    ) -> None:
+        self.repo = repo
+        self.questions = questions
+        self.clock = clock
+        self.outbox = outbox
+        self.timer = timer
+        self.config = config
+        self._lock = asyncio.Lock()  # one pass at a time: a delivery is never sent twice
+
+    async def deliver_pending(self) -> int:
+        """Deliver every queued message that is due; returns how many were delivered."""
+        async with self._lock:
+            delivered = 0
+            while True:
+                async with self.repo.unit(readonly=True) as u:
+                    due = await u.due_deliveries(self.clock.now(), BATCH)
+                blocked: set[tuple[int, str]] = set()  # channels with a failure this pass
+                for delivery in due:
+                    where = (delivery.tenant_id, delivery.channel)
+                    if where in blocked:
+                        continue  # keep a channel's messages in order
+                    if await self._deliver(delivery):
+                        delivered += 1
+                    else:
+                        blocked.add(where)
+                if len(due) < BATCH or blocked:
+                    break
+            async with self.repo.unit(readonly=True) as u:
+                upcoming = await u.next_delivery_at()
+        if upcoming is not None:
+            # rows held back behind a failure in their channel are due now: wait a little
+            self.timer.deliver_soon(max(upcoming, self.clock.now() + FIRST_RETRY))
+        return delivered
+
+    async def _deliver(self, delivery: Delivery) -> bool:
+        now = self.clock.now()
+        async with self.repo.unit(readonly=True) as u:
+            tenant = await u.get_tenant(delivery.tenant_id)
+            view = await self._view(u, delivery)
+        if tenant is None or view is None:
+            async with self.repo.unit() as u:
+                await u.mark_delivered(delivery.id, None, now)
+            return True
+        place = Place(tenant.platform, tenant.external_id, delivery.channel)
+        try:
+            message_id = await self._send(place, delivery, view)
+        except Exception as error:
+            attempts = delivery.attempts + 1
+            later = self.clock.now() + retry_delay(attempts)
+            if isinstance(error, PlatformNotRunning):
+                later = self.clock.now() + LAST_RETRY
+            elif attempts == 1:
+                log.exception("delivering %s failed; trying again", delivery.dedup_key)
+            else:
+                log.warning(
+                    "delivering %s failed again (%s attempts): %s",
+                    delivery.dedup_key,
+                    attempts,
+                    error,
+                )
+            async with self.repo.unit() as u:
+                await u.retry_delivery_at(delivery.id, attempts, later)
+            return False
+        async with self.repo.unit() as u:
+            await u.mark_delivered(delivery.id, message_id, self.clock.now())
+            if delivery.kind == "question" and delivery.post_id is not None and message_id:
+                await u.set_post_message(delivery.post_id, message_id)
+                post = await u.get_post(delivery.post_id)
+                if post is not None and post.revealed_at is not None:
+                    # closed while this post was in flight: take its buttons away
+                    key = f"close:{post.id}"
+                    await u.add_delivery(
+                        NewDelivery("close", post.tenant_id, post.channel, key, now, post.id)
+                    )
+        return True
+
+    async def _send(self, place: Place, delivery: Delivery, view: ChannelView) -> str | None:
+        if delivery.kind != "close":
+            return await self.outbox.post(place, view)
+        target = await self._question_message(delivery)
+        if target is None or not isinstance(view, QuestionView):
+            return None
+        await self.outbox.edit(place, target, view)
+        return target
+
+    async def _question_message(self, delivery: Delivery) -> str | None:
+        assert delivery.post_id is not None
+        async with self.repo.unit(readonly=True) as u:
+            post = await u.get_post(delivery.post_id)
+        return post.message_id if post else None
+
+    async def _view(self, u: Unit, delivery: Delivery) -> ChannelView | None:
+        """The view a delivery shows, built from what the database holds now."""
+        if delivery.kind == "round_board":
+            assert delivery.round_id is not None
+            rows = await u.round_scores(delivery.round_id)
+            return BoardView("Quiz over: round scores", tuple(rows), kind="round")
+        if delivery.kind == "weekly_board":
+            return await self._weekly_board(u, delivery)
+        assert delivery.post_id is not None
+        post = await u.get_post(delivery.post_id)
+        question = self.questions.bank.get(post.question_id) if post else None
+        if post is None or question is None:
+            return None
+        quiz = await u.get_round(post.round_id) if post.round_id is not None else None
+        of = len(quiz.question_ids) if quiz else None
+        if delivery.kind == "question":
+            if post.revealed_at is not None:
+                return None  # closed before it could be shown
+            return self.questions.view(post.kind, question, post=post, of=of)
+        if delivery.kind == "close":
+            if post.message_id is None:
+                return None
+            return self.questions.view(post.kind, question, post=post, closed=True, of=of)
+        answers = await u.answers_for_post(post.id)
+        right = [a for a in answers if a.correct]
+        streaks: list[tuple[str, int]] = []
+        if post.kind == "drill":
+            tenant = await u.get_tenant(post.tenant_id)
+            zone = tenant.timezone if tenant else "UTC"
+            today = local_date(post.closes_at, zone)
+            for a in right:
+                times = await u.answer_times(a.learner_id, post.closes_at - STREAK_LOOKBACK)
+                streaks.append((a.learner_name, scoring.streak(times, zone, today)))
+        shown = self.config.reveal_names
+        return RevealView(
+            kind=post.kind,
+            question_id=question.id,
+            prompt=question.prompt,
+            choices=question.choices,
+            answer=question.answer,
+            explanation=question.explanation,
+            rationales=question.rationales,
+            correct_count=len(right),
+            total=len(answers),
+            correct_names=tuple(a.learner_name for a in right[:shown]),
+            more_names=max(len(right) - shown, 0),
+            streaks=tuple(streaks[:shown]),
+            position=(post.position or 0) + 1 if quiz else None,
+            of=of,
+            post_id=post.id,
+            question_message_id=post.message_id,
+        )
+
+    async def _weekly_board(self, u: Unit, delivery: Delivery) -> BoardView | None:
+        tenant = await u.get_tenant(delivery.tenant_id)
+        if tenant is None or delivery.week_start is None:
+            return None
+        start = fire_instant(datetime.min.time(), tenant.timezone, delivery.week_start)
+        end = fire_instant(
+            datetime.min.time(), tenant.timezone, delivery.week_start + timedelta(days=7)
+        )
+        rows = await u.leaderboard(tenant.id, start, end, self.config.leaderboard_size)
+        if not rows:
+            return None  # a quiet week: no board rather than an empty one
+        title = f"Week of {delivery.week_start.isoformat()}: final standings"
+        return BoardView(title, tuple(rows), period_start=delivery.week_start, kind="weekly")
