@@ -12,25 +12,31 @@ import dataclasses
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from bot.core.errors import AlreadyAnswered
-from bot.core.ports import Outbox, Place, Repository, Timer, Unit
+from bot.core.ports import ChannelView, Outbox, Place, Repository, Timer, Unit
 from bot.core.records import (
     AnswerRecord,
     BoardRow,
+    Delivery,
     DrillSchedule,
     Learner,
+    NewDelivery,
     NewPost,
+    NewReview,
     NewSchedule,
     Post,
     QuestionRow,
     QuizRound,
+    ReviewItem,
+    ReviewSession,
     StoredCard,
     SyncReport,
     Tenant,
 )
 from bot.core.srs import CardState
+from bot.core.views import QuestionView
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class _Tables:
     posts: dict[int, Post] = field(default_factory=dict)
     schedules: dict[int, DrillSchedule] = field(default_factory=dict)
     rounds: dict[int, QuizRound] = field(default_factory=dict)
+    reviews: dict[int, ReviewSession] = field(default_factory=dict)
+    deliveries: dict[int, Delivery] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
@@ -68,7 +76,7 @@ class FakeRepository:
     def __init__(self) -> None:
         self._tables = _Tables()
 
-    def unit(self) -> AbstractAsyncContextManager[FakeUnit]:
+    def unit(self, readonly: bool = False) -> AbstractAsyncContextManager[FakeUnit]:
         return self._transaction()
 
     @asynccontextmanager
@@ -98,9 +106,24 @@ class FakeUnit:
         self._t.tenants[tenant.id] = tenant
         return tenant
 
-    async def set_tenant_timezone(self, tenant_id: int, timezone: str) -> None:
+    async def find_tenant(self, platform: str, external_id: str) -> Tenant | None:
+        for tenant in self._t.tenants.values():
+            if (tenant.platform, tenant.external_id) == (platform, external_id):
+                return tenant
+        return None
+
+    async def set_tenant_timezone(self, tenant_id: int, timezone: str, explicit: bool) -> None:
         if tenant := self._t.tenants.get(tenant_id):
-            self._t.tenants[tenant_id] = dataclasses.replace(tenant, timezone=timezone)
+            self._t.tenants[tenant_id] = dataclasses.replace(
+                tenant, timezone=timezone, timezone_explicit=explicit
+            )
+
+    async def set_tenant_board(self, tenant_id: int, day: int | None, at: time) -> None:
+        if tenant := self._t.tenants.get(tenant_id):
+            self._t.tenants[tenant_id] = dataclasses.replace(tenant, board_day=day, board_time=at)
+
+    async def tenants_with_boards(self) -> list[Tenant]:
+        return [t for _, t in sorted(self._t.tenants.items()) if t.board_day is not None]
 
     async def get_tenant(self, tenant_id: int) -> Tenant | None:
         return self._t.tenants.get(tenant_id)
@@ -124,9 +147,20 @@ class FakeUnit:
         return self._t.learners.get(learner_id)
 
     async def delete_learner(self, learner_id: int) -> None:
-        self._t.learners.pop(learner_id, None)
-        self._t.cards = {k: v for k, v in self._t.cards.items() if k[0] != learner_id}
-        self._t.answers = {k: v for k, v in self._t.answers.items() if v.learner_id != learner_id}
+        t = self._t
+        t.learners.pop(learner_id, None)
+        t.cards = {k: v for k, v in t.cards.items() if k[0] != learner_id}
+        t.answers = {k: v for k, v in t.answers.items() if v.learner_id != learner_id}
+        t.reviews = {k: v for k, v in t.reviews.items() if v.learner_id != learner_id}
+        for rid, quiz in list(t.rounds.items()):
+            t.rounds[rid] = dataclasses.replace(
+                quiz,
+                started_by=0 if quiz.started_by == learner_id else quiz.started_by,
+                roster=tuple(x for x in quiz.roster if x != learner_id),
+            )
+        for sid, schedule in list(t.schedules.items()):
+            if schedule.created_by == learner_id:
+                t.schedules[sid] = dataclasses.replace(schedule, created_by=None)
 
     # questions
 
@@ -180,6 +214,9 @@ class FakeUnit:
     async def count_due(self, learner_id: int, until: datetime) -> int:
         return len(self._due(learner_id, until))
 
+    async def due_times(self, learner_id: int, until: datetime) -> list[datetime]:
+        return sorted(c.card.due for c in self._due(learner_id, until) if c.card.due < until)
+
     def _due(self, learner_id: int, until: datetime) -> list[StoredCard]:
         active = {qid for qid, q in self._t.questions.items() if q.active}
         return [
@@ -207,7 +244,12 @@ class FakeUnit:
 
     async def answers_for_post(self, post_id: int) -> list[AnswerRecord]:
         answers = self._chronological(a for a in self._t.answers.values() if a.post_id == post_id)
-        return [dataclasses.replace(a, learner_name=self._name(a.learner_id)) for a in answers]
+        return [
+            dataclasses.replace(
+                a, learner_name=self._name(a.learner_id), learner_user_id=self._uid(a.learner_id)
+            )
+            for a in answers
+        ]
 
     async def answers_of(self, learner_id: int) -> list[AnswerRecord]:
         return self._chronological(
@@ -240,6 +282,14 @@ class FakeUnit:
         )
         return self._board(window)[:limit]
 
+    async def round_answerers(self, round_id: int, before_position: int) -> set[int]:
+        post_ids = {
+            p.id
+            for p in self._t.posts.values()
+            if p.round_id == round_id and (p.position or 0) < before_position
+        }
+        return {a.learner_id for a in self._t.answers.values() if a.post_id in post_ids}
+
     async def round_scores(self, round_id: int) -> list[BoardRow]:
         post_ids = {p.id for p in self._t.posts.values() if p.round_id == round_id}
         return self._board(a for a in self._t.answers.values() if a.post_id in post_ids)
@@ -250,7 +300,7 @@ class FakeUnit:
             points, correct, answered = totals.get(a.learner_id, (0, 0, 0))
             totals[a.learner_id] = (points + a.points, correct + int(a.correct), answered + 1)
         rows = [
-            BoardRow(lid, self._name(lid), points, correct, answered)
+            BoardRow(lid, self._name(lid), points, correct, answered, self._uid(lid))
             for lid, (points, correct, answered) in totals.items()
         ]
         return sorted(rows, key=lambda r: (-r.points, -r.correct, r.display_name, r.learner_id))
@@ -258,6 +308,10 @@ class FakeUnit:
     def _name(self, learner_id: int) -> str:
         learner = self._t.learners.get(learner_id)
         return learner.display_name if learner else ""
+
+    def _uid(self, learner_id: int) -> str:
+        learner = self._t.learners.get(learner_id)
+        return learner.platform_user_id if learner else ""
 
     @staticmethod
     def _chronological(answers: Iterable[AnswerRecord]) -> list[AnswerRecord]:
@@ -304,6 +358,12 @@ class FakeUnit:
             if p.tenant_id == tenant_id and p.channel == channel and p.revealed_at is None
         ]
         return max(open_posts, key=lambda p: (p.opens_at, p.id), default=None)
+
+    async def post_by_message(self, tenant_id: int, channel: str, message_id: str) -> Post | None:
+        for post in self._t.posts.values():
+            if (post.tenant_id, post.channel, post.message_id) == (tenant_id, channel, message_id):
+                return post
+        return None
 
     async def unrevealed_posts(self) -> list[Post]:
         return sorted(
@@ -410,39 +470,138 @@ class FakeUnit:
         ]
         return max(running, key=lambda r: (r.started_at, r.id), default=None)
 
-    async def update_round(
-        self, round_id: int, *, position: int | None = None, roster: Sequence[int] | None = None
-    ) -> None:
-        quiz = self._t.rounds.get(round_id)
-        if quiz is None:
-            return
-        if position is not None:
-            quiz = dataclasses.replace(quiz, position=position)
-        if roster is not None:
-            quiz = dataclasses.replace(quiz, roster=tuple(roster))
-        self._t.rounds[round_id] = quiz
-
-    async def finish_round(self, round_id: int, now: datetime) -> None:
+    async def update_round(self, round_id: int, *, position: int) -> None:
         if quiz := self._t.rounds.get(round_id):
-            self._t.rounds[round_id] = dataclasses.replace(quiz, finished_at=now)
+            self._t.rounds[round_id] = dataclasses.replace(quiz, position=position)
+
+    async def finish_round(self, round_id: int, now: datetime) -> bool:
+        quiz = self._t.rounds.get(round_id)
+        if quiz is None or quiz.finished_at is not None:
+            return False
+        self._t.rounds[round_id] = dataclasses.replace(quiz, finished_at=now)
+        return True
+
+    # review sessions
+
+    async def create_review(self, review: NewReview) -> ReviewSession:
+        session = ReviewSession(
+            id=self._t.next_id("reviews"),
+            learner_id=review.learner_id,
+            tenant_id=review.tenant_id,
+            size=review.size,
+            items=tuple(review.items),
+            started_at=review.started_at,
+            last_activity_at=review.started_at,
+        )
+        self._t.reviews[session.id] = session
+        return session
+
+    async def get_review(self, session_id: int) -> ReviewSession | None:
+        return self._t.reviews.get(session_id)
+
+    async def save_review_items(
+        self, session_id: int, items: Sequence[ReviewItem], now: datetime
+    ) -> None:
+        if session := self._t.reviews.get(session_id):
+            self._t.reviews[session_id] = dataclasses.replace(
+                session, items=tuple(items), last_activity_at=now
+            )
+
+    # deliveries
+
+    async def add_delivery(self, delivery: NewDelivery) -> int | None:
+        if await self.delivery_for(delivery.dedup_key) is not None:
+            return None
+        row = Delivery(
+            id=self._t.next_id("deliveries"),
+            kind=delivery.kind,
+            tenant_id=delivery.tenant_id,
+            channel=delivery.channel,
+            dedup_key=delivery.dedup_key,
+            created_at=delivery.created_at,
+            next_attempt_at=delivery.created_at,
+            post_id=delivery.post_id,
+            round_id=delivery.round_id,
+            week_start=delivery.week_start,
+        )
+        self._t.deliveries[row.id] = row
+        return row.id
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        due = [
+            d
+            for _, d in sorted(self._t.deliveries.items())
+            if d.delivered_at is None and d.next_attempt_at <= now
+        ]
+        return due[:limit]
+
+    async def get_delivery(self, delivery_id: int) -> Delivery | None:
+        return self._t.deliveries.get(delivery_id)
+
+    async def delivery_for(self, dedup_key: str) -> Delivery | None:
+        for row in self._t.deliveries.values():
+            if row.dedup_key == dedup_key:
+                return row
+        return None
+
+    async def mark_delivered(self, delivery_id: int, message_id: str | None, now: datetime) -> None:
+        if row := self._t.deliveries.get(delivery_id):
+            self._t.deliveries[delivery_id] = dataclasses.replace(
+                row, delivered_at=now, message_id=message_id
+            )
+
+    async def retry_delivery_at(self, delivery_id: int, attempts: int, when: datetime) -> None:
+        if row := self._t.deliveries.get(delivery_id):
+            self._t.deliveries[delivery_id] = dataclasses.replace(
+                row, attempts=attempts, next_attempt_at=when
+            )
+
+    async def drop_deliveries(self, post_id: int) -> None:
+        self._t.deliveries = {
+            k: d
+            for k, d in self._t.deliveries.items()
+            if not (d.post_id == post_id and d.delivered_at is None)
+        }
+
+    async def next_delivery_at(self) -> datetime | None:
+        waiting = [d.next_attempt_at for d in self._t.deliveries.values() if d.delivered_at is None]
+        return min(waiting, default=None)
+
+    async def drill_channels(self, tenant_id: int) -> list[str]:
+        return sorted(
+            s.channel for s in self._t.schedules.values() if s.tenant_id == tenant_id and s.enabled
+        )
 
 
 class RecordingOutbox:
-    """Implements Outbox by remembering what would have been said."""
+    """Implements Outbox by remembering what would have been said; `failures` makes
+    the next calls fail, as a platform outage would."""
 
     def __init__(self, *, fail_next: bool = False) -> None:
-        self.posts: list[tuple[Place, object]] = []
-        self.edits: list[tuple[Place, str, object]] = []
-        self.fail_next = fail_next
+        self.posts: list[tuple[Place, ChannelView]] = []
+        self.edits: list[tuple[Place, str, QuestionView]] = []
+        self.failures = 1 if fail_next else 0
 
-    async def post(self, place: Place, view: object) -> str:
-        if self.fail_next:
-            self.fail_next = False
+    @property
+    def fail_next(self) -> bool:
+        return self.failures > 0
+
+    @fail_next.setter
+    def fail_next(self, value: bool) -> None:
+        self.failures = 1 if value else 0
+
+    def _maybe_fail(self) -> None:
+        if self.failures > 0:
+            self.failures -= 1
             raise ConnectionError("outbox down")
+
+    async def post(self, place: Place, view: ChannelView) -> str:
+        self._maybe_fail()
         self.posts.append((place, view))
         return f"m{len(self.posts)}"
 
-    async def edit(self, place: Place, message_id: str, view: object) -> None:
+    async def edit(self, place: Place, message_id: str, view: QuestionView) -> None:
+        self._maybe_fail()
         self.edits.append((place, message_id, view))
 
 
@@ -452,6 +611,8 @@ class RecordingTimer:
     def __init__(self) -> None:
         self.alarms: list[tuple[int, datetime]] = []
         self.watched: dict[int, DrillSchedule] = {}  # armed daily jobs by schedule id
+        self.deliveries: list[datetime | None] = []
+        self.boards: dict[int, Tenant] = {}
 
     def close_at(self, post_id: int, when: datetime) -> None:
         self.alarms.append((post_id, when))
@@ -461,6 +622,12 @@ class RecordingTimer:
 
     def unwatch_schedule(self, schedule_id: int) -> None:
         self.watched.pop(schedule_id, None)
+
+    def deliver_soon(self, when: datetime | None = None) -> None:
+        self.deliveries.append(when)
+
+    def watch_boards(self, tenant: Tenant) -> None:
+        self.boards[tenant.id] = tenant
 
 
 def _check_protocols() -> None:
