@@ -1,0 +1,129 @@
+"""The Slack adapter's lifecycle: one bolt AsyncApp, in Socket Mode or HTTP mode, in our loop.
+
+Socket Mode when an app-level token is set (no public URL needed); otherwise HTTP mode
+on ``SLACK_HTTP_PORT`` at ``/slack/events`` for commands, clicks and events alike, with
+every request's signature checked against the signing secret. ``AsyncApp.start()``
+would run its own loop, so the app's aiohttp application is served with AppRunner and
+TCPSite instead, beside the scheduler and any other adapter.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import actions, commands, events
+from bot.adapters.slack.listeners import Listeners
+from bot.adapters.slack.outbox import SlackOutbox
+from bot.adapters.slack.people import PLATFORM, People
+from bot.config import Settings
+from bot.core.service import StudyService
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+RATE_LIMIT_RETRIES = 5
+STOP_GRACE_SECONDS = 10.0
+
+
+def build_client(token: str, base_url: str) -> AsyncWebClient:
+    """The Web API client every Slack call goes through; it retries 429 after Retry-After."""
+    if not base_url.endswith("/"):
+        base_url += "/"  # slack_sdk joins method names onto the base
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
+
+
+class SlackAdapter:
+    platform = PLATFORM
+
+    def __init__(self, settings: Settings) -> None:
+        token = _secret(settings.slack_bot_token)
+        if not token:
+            raise ValueError("SLACK_BOT_TOKEN is not set")
+        self.app_token = _secret(settings.slack_app_token)
+        self.signing_secret = _secret(settings.slack_signing_secret)
+        if not self.app_token and not self.signing_secret:
+            raise ValueError(
+                "Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
+            )
+        self.port = settings.slack_http_port
+        self.host = getattr(settings, "slack_http_host", "0.0.0.0")
+        self.admin_users: list[str] = list(getattr(settings, "slack_admin_users", []) or [])
+        self.client = build_client(token, settings.slack_api_url)
+        self.outbox = SlackOutbox(self.client)
+        self.app: AsyncApp | None = None
+        self.listeners: Listeners | None = None
+        self.bot_user_id: str | None = None
+        self.http_port: int | None = (
+            None  # the bound port in HTTP mode (SLACK_HTTP_PORT=0 picks one)
+        )
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    async def start(self, service: StudyService) -> None:
+        auth = await self.client.auth_test()  # a wrong token fails here, not on the first click
+        self.bot_user_id = auth.get("user_id")
+        self.listeners = Listeners(service, People(self.client, self.admin_users), self.client)
+        app = AsyncApp(
+            client=self.client,
+            signing_secret=self.signing_secret or "",
+            request_verification_enabled=not self.socket_mode,
+            logger=logging.getLogger("bot.adapters.slack.bolt"),
+        )
+        commands.register(app, self.listeners)
+        actions.register(app, self.listeners)
+        events.register(app, self.listeners)
+        self.app = app
+        if self.socket_mode:
+            self._socket = AsyncSocketModeHandler(app, self.app_token)
+            await self._socket.connect_async()
+            log.info("Slack: Socket Mode connected as %s", auth.get("user"))
+        else:
+            self._runner = web.AppRunner(app.web_app(path=EVENTS_PATH), handle_signals=False)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, self.host, self.port).start()
+            self.http_port = int(self._runner.addresses[0][1])
+            log.info("Slack: HTTP mode on port %s at %s", self.http_port, EVENTS_PATH)
+
+    async def wait_ready(self) -> None:
+        """Socket Mode is connected once ``connect_async`` returns; HTTP mode once bound."""
+        if self._socket is None and self._runner is None:
+            raise RuntimeError("the Slack adapter was not started")
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.listeners is not None:
+            await self.listeners.finish(STOP_GRACE_SECONDS)
+
+
+def _secret(value: Any) -> str:
+    """A setting that may be a pydantic SecretStr, a plain string or unset."""
+    if value is None:
+        return ""
+    getter = getattr(value, "get_secret_value", None)
+    return str(getter() if getter is not None else value)

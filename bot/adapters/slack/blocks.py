@@ -1,0 +1,407 @@
+"""Block Kit rendering of the core's views. Pure functions: a view in, a message out.
+
+Button values carry ids only (a post id or a review session, and the choice); the
+service checks workspace, channel and state when a click comes back. Options are
+written out in full in a section, because Slack cuts button text at 75 characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.core.questions import LETTERS
+from bot.core.views import (
+    BoardView,
+    DrillStatusView,
+    FeedbackView,
+    QuestionView,
+    ReceiptView,
+    RevealView,
+    ReviewCardView,
+    ReviewStepView,
+    StartedView,
+    StatsView,
+    TenantSettingsView,
+    TopicsView,
+)
+
+Block = dict[str, Any]
+
+SECTION_LIMIT = 3000  # characters of mrkdwn in one section
+BUTTON_LIMIT = 75  # characters of a button label
+MESSAGE_BLOCKS = 50
+KIND_LABEL = {"drill": "Daily drill", "quiz": "Quiz", "review": "Review"}
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# action_ids (bolt listeners match these; values are parsed back in actions.py)
+ANSWER_ACTION = "sb-answer-{letter}"  # value: "<post id>:<choice>"
+REVIEW_ACTION = "sb-review-{letter}"  # value: "<session id>:<position>:<choice>"
+REVIEW_NEXT_ACTION = "sb-review-next"  # value: "<session id>"
+FORGET_ACTION = "sb-forget-confirm"  # value: "forget"
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """What chat.postMessage, chat.update, respond() or views.publish need."""
+
+    text: str  # the notification and screen-reader fallback
+    blocks: list[Block] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------- text bits
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters; everything else is shown as written."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def local_time(instant: datetime, pattern: str = "{date_short_pretty} at {time}") -> str:
+    """A time every reader sees in their own zone (Slack date formatting), UTC as fallback."""
+    fallback = instant.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(instant.timestamp())}^{pattern}|{fallback}>"
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, 2000)}]}
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(label, BUTTON_LIMIT)},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style is not None:
+        element["style"] = style
+    return element
+
+
+def label(kind: str, position: int | None, of: int | None) -> str:
+    text = KIND_LABEL.get(kind, kind.title())
+    if position is not None and of is not None:
+        text += f" {position}/{of}"
+    return text
+
+
+def option_lines(choices: tuple[str, ...]) -> str:
+    return "\n".join(f"*{LETTERS[i].upper()})* {escape(c)}" for i, c in enumerate(choices))
+
+
+def choice_label(view: QuestionView, index: int) -> str:
+    """Letters on buttons; a True/False question shows its two words."""
+    if view.type == "truefalse":
+        return view.choices[index]
+    return LETTERS[index].upper()
+
+
+def answer_line(choices: tuple[str, ...], index: int) -> str:
+    return f"*{LETTERS[index].upper()})* {escape(choices[index])}"
+
+
+# ------------------------------------------------------------------- questions
+
+
+def question(view: QuestionView) -> SlackMessage:
+    """A drill or quiz question in a channel: buttons while open, none once closed."""
+    head = label(view.kind, view.position, view.of)
+    fallback = f"{head}: {view.prompt}"
+    if view.closed:
+        blocks = [
+            section(f"*{head}* · {escape(view.concept_title)}\n{escape(view.prompt)}"),
+            section(option_lines(view.choices)),
+            context("Closed. The answer is in the thread."),
+        ]
+        return SlackMessage(f"{fallback} (closed)", blocks)
+    if view.post_id is None:
+        raise ValueError("a channel question needs its post id for its buttons")
+    buttons = [
+        button(
+            choice_label(view, i),
+            ANSWER_ACTION.format(letter=LETTERS[i]),
+            f"{view.post_id}:{i}",
+        )
+        for i in range(len(view.choices))
+    ]
+    return SlackMessage(fallback, [*_question_body(view, head), _actions("choices", buttons)])
+
+
+def review_card(card: ReviewCardView) -> SlackMessage:
+    """A personal review card (ephemeral); the buttons carry the session and position."""
+    view = card.question
+    head = label("review", card.position, card.of)
+    buttons = [
+        button(
+            choice_label(view, i),
+            REVIEW_ACTION.format(letter=LETTERS[i]),
+            f"{card.session_id}:{card.position}:{i}",
+        )
+        for i in range(len(view.choices))
+    ]
+    body = _question_body(view, head, hint=False)
+    return SlackMessage(f"{head}: {view.prompt}", [*body, _actions("review", buttons)])
+
+
+def _question_body(view: QuestionView, head: str, hint: bool = True) -> list[Block]:
+    blocks = [
+        section(f"*{head}* · {escape(view.concept_title)} · difficulty {view.difficulty}"),
+        section(escape(view.prompt)),
+        section(option_lines(view.choices)),
+    ]
+    if hint:
+        how = "Pick a button, or reply in this thread with a letter."
+        if view.closes_at is not None:
+            pattern = "{time_secs}" if view.kind == "quiz" else "{date_short_pretty} at {time}"
+            how += f" Closes {local_time(view.closes_at, pattern)}."
+        if view.kind == "drill":
+            how += " Answers stay hidden until then."
+        blocks.append(context(how))
+    return blocks
+
+
+def _actions(block_id: str, elements: list[Block]) -> Block:
+    return {"type": "actions", "block_id": block_id, "elements": elements}
+
+
+# -------------------------------------------------------------- answers, reveals
+
+
+def receipt(view: ReceiptView) -> SlackMessage:
+    letter = LETTERS[view.choice].upper()
+    if view.kind == "quiz":
+        text = (
+            f"Locked in: {letter}. The answer shows at {local_time(view.reveal_at, '{time_secs}')}"
+            " or when everyone has answered."
+        )
+    else:
+        text = f"Locked in: {letter}. The answer is revealed {local_time(view.reveal_at)}."
+    return SlackMessage(f"Locked in: {letter}.", [section(text)])
+
+
+def feedback(step: ReviewStepView) -> SlackMessage:
+    """The result of a review answer with a button to the next card (or the end)."""
+    fb: FeedbackView = step.feedback
+    right = answer_line(fb.choices, fb.answer)
+    if fb.correct:
+        lines = [f":white_check_mark: *Correct:* {right}", escape(fb.explanation)]
+    else:
+        lines = [
+            f":x: *Not quite.* You chose {LETTERS[fb.choice].upper()}; the answer is {right}",
+        ]
+        if fb.rationale:
+            lines.append(f"_Why not {LETTERS[fb.choice].upper()}:_ {escape(fb.rationale)}")
+        lines.append(escape(fb.explanation))
+    blocks = [
+        section("\n".join(lines)),
+        context(f"Next review of this card {local_time(fb.next_due)}."),
+    ]
+    if step.repeated:
+        blocks.insert(0, context("You already answered this card; here is your result again."))
+    if step.next is not None:
+        blocks.append(
+            _actions(
+                "next", [button("Next card", REVIEW_NEXT_ACTION, str(step.session_id), "primary")]
+            )
+        )
+    else:
+        blocks.append(
+            context("That was the last card of this review. `/study stats` shows what is due next.")
+        )
+    verdict = "Correct" if fb.correct else "Not quite"
+    return SlackMessage(f"{verdict}. The answer is {LETTERS[fb.answer].upper()}.", blocks)
+
+
+def review_done() -> SlackMessage:
+    text = "Nothing to review right now: you are all caught up."
+    return SlackMessage(text, [section(text)])
+
+
+def reveal(view: RevealView) -> SlackMessage:
+    """The answer posted in the question's thread."""
+    head = label(view.kind, view.position, view.of)
+    lines = [
+        f"*{head}: the answer is* {answer_line(view.choices, view.answer)}",
+        escape(view.explanation),
+    ]
+    blocks = [section("\n".join(lines))]
+    why = [
+        f"• *Not {_option_name(view.choices, i)}:* {escape(rationale)}"
+        for i, rationale in enumerate(view.rationales)
+        if rationale and i != view.answer
+    ]
+    if why:
+        blocks.append(section("\n".join(why)))
+    tally = f"*{view.correct_count} of {view.total}* got it right."
+    names = [escape(n) for n in view.correct_names]
+    if view.more_names:
+        names.append(f"and {view.more_names} more")
+    if names:
+        tally += " Well done " + ", ".join(names) + "."
+    blocks.append(section(tally))
+    streaks = [f"{escape(name)} ({days} days)" for name, days in view.streaks if days > 1]
+    if streaks:
+        blocks.append(context(":fire: Streaks: " + ", ".join(streaks)))
+    fallback = (
+        f"{head}: the answer is {LETTERS[view.answer].upper()}."
+        f" {view.correct_count} of {view.total} got it right."
+    )
+    return SlackMessage(fallback, blocks)
+
+
+def _option_name(choices: tuple[str, ...], index: int) -> str:
+    if choices == ("True", "False"):
+        return choices[index]
+    return LETTERS[index].upper()
+
+
+# ------------------------------------------------------------- boards and stats
+
+
+def board(view: BoardView, mention: bool = False) -> SlackMessage:
+    """A leaderboard; ``mention`` writes <@user> (only where it pings nobody: ephemeral)."""
+    title = escape(view.title)
+    if not view.rows:
+        return SlackMessage(view.title, [section(f"*{title}*\nNo points yet.")])
+    medals = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
+    lines = []
+    for rank, row in enumerate(view.rows, start=1):
+        who = (
+            f"<@{row.platform_user_id}>"
+            if mention and row.platform_user_id
+            else escape(row.display_name)
+        )
+        lines.append(
+            f"{medals.get(rank, f'{rank}.')} {who}: *{row.points}* pts"
+            f" ({row.correct}/{row.answered} correct)"
+        )
+    return SlackMessage(view.title, [section(f"*{title}*"), section("\n".join(lines))])
+
+
+def stats_blocks(view: StatsView) -> list[Block]:
+    fields = [
+        f"*Answered*\n{view.answered} ({view.accuracy:.0%} correct)",
+        f"*Streak*\n{view.streak} day{'s' if view.streak != 1 else ''}",
+        f"*Points*\n{view.points_week} this week, {view.points_all} in all",
+        f"*Due*\n{view.due_now} now, {view.due_week} within 7 days",
+    ]
+    blocks: list[Block] = [
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
+    ]
+    rows = [
+        f"`{_bar(c.mastered, c.total)}` {escape(c.title)}: {c.mastered}/{c.total} mastered,"
+        f" {c.seen} seen"
+        for c in view.concepts
+    ]
+    if rows:
+        blocks.append(section("*Mastery by concept*\n" + "\n".join(rows)))
+    if view.forecast:
+        days = ", ".join(f"{d:%a} {n}" for d, n in view.forecast)
+        blocks.append(context(f"Cards due per day ({escape(view.timezone)}): {days}"))
+    return blocks
+
+
+def stats(view: StatsView) -> SlackMessage:
+    head = section(f"*Stats for {escape(view.name)}*")
+    return SlackMessage(f"Stats for {view.name}", [head, *stats_blocks(view)])
+
+
+def home(view: StatsView | None) -> Block:
+    """The App Home tab: the learner's stats and mastery, or a welcome before any answer."""
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your study progress"}},
+    ]
+    if view is None or view.answered == 0:
+        blocks.append(
+            section(
+                "No answers yet. Type `/study review` for your first cards, or `/study help`"
+                " for everything the bot does."
+            )
+        )
+    else:
+        blocks += stats_blocks(view)
+        blocks.append(context("`/study review` trains what you are about to forget."))
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def _bar(done: int, total: int, width: int = 10) -> str:
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+# --------------------------------------------------------------- notices
+
+
+def started(view: StartedView) -> SlackMessage:
+    if view.kind == "quiz":
+        about = f" on {view.concept}" if view.concept else ""
+        plural = "s" if view.count != 1 else ""
+        text = (
+            f"Starting a quiz of {view.count} question{plural}{about}. Answer with the buttons"
+            " or with a letter in the question's thread."
+        )
+    else:
+        text = "Posting a drill question now."
+    return SlackMessage(text, [section(text)])
+
+
+def topics(view: TopicsView) -> SlackMessage:
+    lines = [f"`{cid}` {escape(title)} ({count})" for cid, title, count in view.topics]
+    text = "*Topics* (use the id with `/study quiz` or `concept=`)\n" + "\n".join(lines)
+    return SlackMessage("Topics", [section(text)])
+
+
+def drill_status(view: DrillStatusView) -> SlackMessage:
+    if not view.enabled:
+        text = (
+            "No daily drill in this channel. An admin sets one with `/study drill set HH:MM ZONE`."
+        )
+        return SlackMessage(text, [section(text)])
+    text = (
+        f"Daily drill at *{view.local_time}* {escape(view.timezone or '')},"
+        f" {escape(view.days or '')}, answers open for {escape(view.window or '')}"
+    )
+    if view.concept:
+        text += f", concept `{escape(view.concept)}`"
+    if view.next_fire is not None:
+        text += f". Next: {local_time(view.next_fire)}"
+    return SlackMessage(text, [section(text + ".")])
+
+
+def tenant_settings(view: TenantSettingsView) -> SlackMessage:
+    zone = escape(view.timezone) + ("" if view.timezone_explicit else " (from the first drill)")
+    board_line = "off"
+    if view.board_day is not None:
+        board_line = f"{DAYS[view.board_day]} at {view.board_time}"
+    text = f"*Workspace settings*\nTime zone: {zone}\nWeekly board: {board_line}"
+    return SlackMessage(f"Time zone {view.timezone}", [section(text)])
+
+
+def notice(text: str) -> SlackMessage:
+    return SlackMessage(text, [section(text)])
+
+
+def forget_prompt() -> SlackMessage:
+    text = (
+        "This deletes every answer, card and point of yours in studybot, for good."
+        " Nothing can bring it back."
+    )
+    confirm = {
+        "title": {"type": "plain_text", "text": "Delete your data?"},
+        "text": {"type": "mrkdwn", "text": "Your answers, cards and points go for good."},
+        "confirm": {"type": "plain_text", "text": "Delete"},
+        "deny": {"type": "plain_text", "text": "Keep"},
+    }
+    delete = button("Delete my data", FORGET_ACTION, "forget", "danger")
+    delete["confirm"] = confirm
+    return SlackMessage(text, [section(text), _actions("forget", [delete])])
