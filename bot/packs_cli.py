@@ -1,4 +1,4 @@
-"""`studybot questions check|list|import|export-csv`: question packs from a terminal.
+"""`studybot questions check|report|list|import|export-csv`: question packs from a terminal.
 
 bot/cli.py mounts these with add_questions_parser(); `python -m bot.packs_cli`
 runs them alone. Every command returns an exit code and never shows a traceback.
@@ -19,18 +19,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import SHIPPED_QUESTIONS
+from bot.core.bank_rules import bank_report, bank_rule_problems
 from bot.core.pack_rules import TYPES
-from bot.core.packs import (
-    LoadResult,
-    Problem,
-    bank_report,
-    bank_rule_problems,
-    check_questions,
-    load_packs,
-    pack_files,
-)
+from bot.core.packs import LoadResult, Problem, check_questions, load_packs, pack_files
 from bot.core.questions import Concept, QuestionBank
 from bot.pack_csv import pack_to_csv, pack_yaml, read_csv, row_node
+from bot.pack_report import points_markdown, print_report, replace_section
 
 log = logging.getLogger(__name__)
 
@@ -69,26 +63,6 @@ def _percent(part: int, whole: int) -> str:
     return f"{part / whole:.0%}" if whole else "-"
 
 
-def _print_report(bank: QuestionBank, out: TextIO) -> None:
-    report = bank_report(bank)
-    total = report.total
-    print(f"Shipped bank: {total} questions", file=out)
-    width = max((len(c) for c in report.per_concept), default=10)
-    for concept, count in report.per_concept.items():
-        print(f"  {concept:<{width}}  {count:>4}", file=out)
-    mix = ", ".join(f"{t} {n} ({_percent(n, total)})" for t, n in report.per_type.items())
-    print(f"  types: {mix}", file=out)
-    print(
-        f"  scenario: {report.scenario} of {total} ({_percent(report.scenario, total)})", file=out
-    )
-    spread = ", ".join(f"{d}: {n} ({_percent(n, total)})" for d, n in report.per_difficulty.items())
-    print(f"  difficulty: {spread}", file=out)
-    shares = ", ".join(
-        f"{letter} {_percent(n, report.four_option)}" for letter, n in report.answer_letters.items()
-    )
-    print(f"  right answer among {report.four_option} four-option questions: {shares}", file=out)
-
-
 def check(paths: Sequence[Path], shipped_dir: Path, out: TextIO) -> int:
     """Validate packs (the shipped folder when none) and print one line per problem."""
     result, has_shipped = _load(paths, shipped_dir)
@@ -98,11 +72,11 @@ def check(paths: Sequence[Path], shipped_dir: Path, out: TextIO) -> int:
     if has_shipped:
         shipped = result if not paths or len(paths) == 1 else load_packs([shipped_dir])
         report = bank_report(shipped.bank)
-        rule_problems = bank_rule_problems(report, shipped.bank.concepts, where=str(shipped_dir))
+        rule_problems = bank_rule_problems(report, where=str(shipped_dir))
         for problem in rule_problems:
             print(_line(problem), file=out)
         problems.extend(rule_problems)
-        _print_report(shipped.bank, out)
+        print_report(report, out)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     verdict = _plural(errors, "problem") if errors else "OK"
@@ -113,6 +87,41 @@ def check(paths: Sequence[Path], shipped_dir: Path, out: TextIO) -> int:
     )
     print(f"{loaded}: {verdict}", file=out)
     return 1 if errors else 0
+
+
+def report(
+    paths: Sequence[Path],
+    shipped_dir: Path,
+    out: TextIO,
+    *,
+    markdown: bool = False,
+    readme: Path | None = None,
+) -> int:
+    """Print the bank report, or the syllabus-point table as Markdown (into README with readme)."""
+    result, has_shipped = _load(paths, shipped_dir)
+    for problem in result.problems:
+        print(_line(problem), file=sys.stderr)
+    if not result.ok:
+        print("the packs have problems; see `studybot questions check`", file=sys.stderr)
+        return 1
+    bank = result.bank
+    if not has_shipped:  # other packs are measured against the shipped syllabus they use
+        context = _context_bank(shipped_dir, _resolved(paths)) or QuestionBank((), ())
+        bank = QuestionBank(context.concepts + bank.concepts, bank.questions)
+    bank_data = bank_report(bank)
+    if readme is not None:
+        document = readme.read_text(encoding="utf-8")
+        updated = replace_section(document, points_markdown(bank_data))
+        if updated is None:
+            print(f"{readme}: no syllabus-point section markers to replace", file=out)
+            return 1
+        readme.write_text(updated, encoding="utf-8")
+        print(f"{readme}: syllabus-point table updated", file=out)
+    elif markdown:
+        out.write(points_markdown(bank_data))
+    else:
+        print_report(bank_data, out, "Shipped bank" if has_shipped else "Packs")
+    return 0
 
 
 def list_counts(
@@ -245,6 +254,10 @@ def _check(args: argparse.Namespace) -> int:
     return check(args.paths, args.shipped, sys.stdout)
 
 
+def _report(args: argparse.Namespace) -> int:
+    return report(args.paths, args.shipped, sys.stdout, markdown=args.markdown, readme=args.readme)
+
+
 def _list(args: argparse.Namespace) -> int:
     return list_counts(args.paths, args.shipped, sys.stdout, concept=args.concept)
 
@@ -272,7 +285,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def add_questions_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `questions check|list|import|export-csv` to a CLI's subcommands."""
+    """Add `questions check|report|list|import|export-csv` to a CLI's subcommands."""
     parser = subparsers.add_parser("questions", help="check, count and import question packs")
     commands = parser.add_subparsers(dest="questions_command", metavar="COMMAND", required=True)
 
@@ -293,6 +306,17 @@ def add_questions_parser(subparsers: argparse._SubParsersAction[argparse.Argumen
     paths_help = "pack files or folders (default: the shipped folder)"
     sub = add("check", _check, "validate packs; one line per problem")
     sub.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=paths_help)
+    sub = add("report", _report, "print the bank report: counts, syllabus points and cues")
+    sub.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=paths_help)
+    sub.add_argument(
+        "--markdown", action="store_true", help="print the syllabus-point table as Markdown"
+    )
+    sub.add_argument(
+        "--readme",
+        type=Path,
+        metavar="FILE",
+        help="rewrite the syllabus-point table between its markers in FILE",
+    )
     sub = add("list", _list, "count questions per concept and type")
     sub.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=paths_help)
     sub.add_argument("--concept", help="only this concept")

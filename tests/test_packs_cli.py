@@ -17,6 +17,7 @@ from bot.config import SHIPPED_QUESTIONS
 from bot.core.packs import load_packs
 from bot.core.questions import Concept, Question
 from bot.pack_csv import pack_to_csv, pack_yaml
+from bot.pack_report import END, START
 from bot.packs_cli import check, import_csv, list_counts, main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,9 +130,28 @@ VOCABULARY = """
 WORDS = VOCABULARY.split()
 
 
+SYLLABUS = """\
+concepts:
+  - id: adapt.rag
+    title: RAG
+    points:
+      - {id: rag.current-info, text: Retrieval serves information that changes often}
+      - {id: rag.no-weight-change, text: Retrieval changes no weights}
+  - id: adapt.prompting
+    title: Prompts
+    points:
+      - {id: prompting.examples, text: Examples in the prompt show the format}
+      - {id: prompting.no-weight-change, text: Prompting changes no weights}
+"""
+POINTS = {
+    "adapt.rag": ("rag.current-info", "rag.no-weight-change"),
+    "adapt.prompting": ("prompting.examples", "prompting.no-weight-change"),
+}
+
+
 def synthetic_question(n: int, concept: str, rng: random.Random) -> Question:
     truefalse = n % 10 == 0
-    answer = 0 if truefalse else n % 4
+    answer = n // 10 % 2 if truefalse else n % 4
     choices = ("True", "False") if truefalse else tuple(f"Option {c} of {n}" for c in "wxyz")
     return Question(
         id=f"{concept.replace('.', '-')}-{n}",
@@ -144,13 +164,14 @@ def synthetic_question(n: int, concept: str, rng: random.Random) -> Question:
         rationales=tuple(None if i == answer else f"Wrong {i}." for i in range(len(choices))),
         difficulty=1 + n % 3,
         tags=("scenario",) if n % 2 else ("recall",),
+        points=(POINTS[concept][n // 2 % 2],) if concept in POINTS else (),
     )
 
 
 def shipped_bank(path: Path, per_concept: int) -> Path:
     """A shipped folder whose two concepts have per_concept questions each, balanced otherwise."""
     rng = random.Random(5)
-    files = {"syllabus.yaml": CONCEPTS}
+    files = {"syllabus.yaml": SYLLABUS}
     for concept in ("adapt.rag", "adapt.prompting"):
         questions = [synthetic_question(n, concept, rng) for n in range(per_concept)]
         files[f"{concept}.yaml"] = pack_yaml(questions)
@@ -187,19 +208,31 @@ def test_check_lets_an_extra_pack_use_shipped_concepts(tmp_path: Path, capsys) -
 
 
 def test_check_without_paths_reports_the_shipped_bank(tmp_path: Path, capsys) -> None:
-    """With no PATHS the shipped folder is checked and its report printed: counts, mix, shares."""
-    shipped = shipped_bank(tmp_path / "shipped", per_concept=105)
+    """With no PATHS the shipped folder is checked and its report printed: counts, mix, cues."""
+    shipped = shipped_bank(tmp_path / "shipped", per_concept=160)
     assert check([], shipped, sys.stdout) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "Shipped bank: 210 questions"
-    assert [line.split() for line in out[1:3]] == [["adapt.rag", "105"], ["adapt.prompting", "105"]]
-    assert out[3:] == [
-        "  types: single 188 (90%), truefalse 22 (10%)",
-        "  scenario: 104 of 210 (50%)",
-        "  difficulty: 1: 70 (33%), 2: 70 (33%), 3: 70 (33%)",
-        "  right answer among 188 four-option questions: a 22%, b 28%, c 22%, d 28%",
-        "210 questions in 3 files: OK",
+    assert out[0] == "Shipped bank: 320 questions (need 300)"
+    assert [line.split()[:2] for line in out[2:4]] == [
+        ["adapt.rag", "160"],
+        ["adapt.prompting", "160"],
     ]
+    assert out[4:11] == [
+        "  (each concept needs 18 questions)",
+        "  types: single 288 (90%), truefalse 32 (10%)",
+        "  truefalse: 16 true, 16 false (need 30, as many true as false)",
+        "  scenario: 160 of 320 (50%; need 40%)",
+        "  difficulty: 1: 108 (34%), 2: 106 (33%), 3: 106 (33%)",
+        "  right answer among 288 four-option questions: a 22%, b 28%, c 22%, d 28%"
+        " (limit 35% each)",
+        "  right answer among all single questions: a 64, b 80, c 64, d 80",
+    ]
+    assert "  answer-revealing truefalse ids: 0 [limit 0]" in out
+    assert (
+        "Syllabus points: 4, 0 tested by fewer than 2 questions; questions naming no point: 0"
+        in out
+    )
+    assert out[-1] == "320 questions in 3 files: OK"
 
 
 def test_check_names_each_broken_shipped_bank_rule(tmp_path: Path, capsys) -> None:
@@ -208,12 +241,49 @@ def test_check_names_each_broken_shipped_bank_rule(tmp_path: Path, capsys) -> No
     assert check([], shipped, sys.stdout) == 1
     out = capsys.readouterr().out.splitlines()
     assert [line for line in out if line.startswith(str(shipped))] == [
-        f"{shipped}:0: -: the bank has 16 questions (need at least 200)",
-        f"{shipped}:0: -: concept 'adapt.rag' has 8 questions (need 10)",
-        f"{shipped}:0: -: concept 'adapt.prompting' has 8 questions (need 10)",
-        f"{shipped}:0: -: 2 truefalse questions (need 15)",
+        f"{shipped}:0: -: the bank has 16 questions (need at least 300)",
+        f"{shipped}:0: -: concept 'adapt.rag' has 8 questions (need 18)",
+        f"{shipped}:0: -: concept 'adapt.prompting' has 8 questions (need 18)",
+        f"{shipped}:0: -: 2 truefalse questions (need 30)",
+        f"{shipped}:0: -: truefalse answers are 2 true and 0 false (need as many of each)",
     ]
-    assert out[-1] == "16 questions in 3 files: 4 problems"
+    assert out[-1] == "16 questions in 3 files: 5 problems"
+
+
+def test_report_prints_the_report_and_the_markdown_point_table(tmp_path: Path, capsys) -> None:
+    """`report` prints the bank report; `--markdown` the point table with the ids testing each."""
+    shipped = shipped_bank(tmp_path / "shipped", per_concept=8)
+    assert main(["questions", "report", "--shipped", str(shipped)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Shipped bank: 16 questions (need 300)"
+    assert any(line.startswith("Cues a test-wise learner could use") for line in out)
+    assert main(["questions", "report", "--shipped", str(shipped), "--markdown"]) == 0
+    markdown = capsys.readouterr().out.splitlines()
+    assert markdown[0] == START and markdown[-1] == END
+    assert "### adapt.rag — RAG" in markdown
+    assert (
+        "| `rag.current-info` | Retrieval serves information that changes often | 4 |"
+        " `adapt-rag-0`, `adapt-rag-1`, `adapt-rag-4`, `adapt-rag-5` |"
+    ) in markdown
+
+
+def test_report_rewrites_the_readme_section_between_its_markers(tmp_path: Path, capsys) -> None:
+    """`report --readme FILE` replaces only the marked section; without markers it refuses."""
+    shipped = shipped_bank(tmp_path / "shipped", per_concept=8)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Packs\n\n## Syllabus points\n\n{START}\nold\n{END}\n\n## After\n")
+    argv = ["questions", "report", "--shipped", str(shipped), "--readme", str(readme)]
+    assert main(argv) == 0
+    text = readme.read_text()
+    assert text.startswith("# Packs\n\n## Syllabus points\n\n" + START)
+    assert text.endswith(END + "\n\n## After\n")
+    assert "old" not in text and "`rag.no-weight-change`" in text
+    assert main(argv) == 0 and readme.read_text() == text  # regenerating changes nothing
+    readme.write_text("# No markers\n")
+    capsys.readouterr()
+    assert main(argv) == 1
+    assert "no syllabus-point section markers" in capsys.readouterr().out
+    assert readme.read_text() == "# No markers\n"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -313,6 +383,29 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
 
 
 HEADER = ["prompt", "choices", "answer", "explanation", "rationales", "difficulty", "tags"]
+
+
+def test_points_survive_yaml_and_csv_round_trips(tmp_path: Path, capsys) -> None:
+    """The syllabus points a question names are written to YAML and CSV and read back."""
+    shipped = folder(tmp_path / "shipped", {"syllabus.yaml": SYLLABUS})
+    base = load_packs([shipped]).bank
+    tags = "    tags: [scenario, choose-approach]\n"
+    pointed = GOOD.replace(tags, tags + "    points: [rag.current-info, rag.no-weight-change]\n")
+    source = folder(tmp_path / "source", {"good.yaml": pointed}) / "good.yaml"
+    original = load_packs([source], base=base)
+    assert original.ok
+    rag = original.bank.in_concept("adapt.rag")
+    assert rag[0].points == ("rag.current-info", "rag.no-weight-change")
+    again = folder(tmp_path / "again", {"rag.yaml": pack_yaml(rag)})
+    assert [q.points for q in load_packs([again], base=base).bank.questions] == [
+        q.points for q in rag
+    ]
+    spreadsheet = tmp_path / "rag.csv"
+    spreadsheet.write_text(pack_to_csv(rag), encoding="utf-8")
+    out = tmp_path / "rag-imported.yaml"
+    assert import_csv(spreadsheet, "adapt.rag", out, shipped, sys.stdout) == 0
+    imported = load_packs([out], base=base)
+    assert [q.points for q in imported.bank.questions] == [q.points for q in rag]
 
 
 def test_import_reports_bad_rows_by_spreadsheet_row_and_writes_nothing(

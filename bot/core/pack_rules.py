@@ -238,7 +238,8 @@ def _read_points(path: str, node: LinedDict, problems: list[Problem]) -> tuple[P
         if len(problems) == before:
             assert isinstance(point_id, str) and isinstance(text, str)
             seen[point_id] = item.line_of("id")
-            points.append(Point(point_id, " ".join(text.split())))
+            source = f"{path}:{item.line}"
+            points.append(Point(point_id, " ".join(text.split()), source))
     return tuple(points)
 
 

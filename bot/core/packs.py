@@ -3,15 +3,14 @@
 Parsing keeps the line of every mapping, key and list item so that a problem
 reads `path:line: question-id: message`. The per-question rules live in
 bot/core/pack_rules.py; this module reads files, applies the rules across packs
-(ids, near duplicates), decides what start-up does with bad packs, and measures
-the bank against the rules for the shipped bank.
+(ids, near duplicates) and decides what start-up does with bad packs. The rules
+for the shipped bank as a whole live in bot/core/bank_rules.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,10 +18,9 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.reader import ReaderError
 
+from bot.core.bank_rules import BankReport, bank_report, bank_rule_problems
 from bot.core.errors import StudyError
 from bot.core.pack_rules import (
-    DIFFICULTIES,
-    TYPES,
     CheckedQuestion,
     LinedDict,
     LinedList,
@@ -30,7 +28,7 @@ from bot.core.pack_rules import (
     check_question,
     read_pack,
 )
-from bot.core.questions import LETTERS, Concept, Question, QuestionBank
+from bot.core.questions import Concept, Question, QuestionBank
 from bot.core.similarity import near_duplicates
 
 __all__ = [
@@ -47,12 +45,6 @@ __all__ = [
 ]
 
 PACK_SUFFIXES = (".yaml", ".yml")
-# Rules for the shipped bank only; extra packs may be as small as they like.
-MIN_QUESTIONS = 200
-MIN_PER_CONCEPT = 10
-MIN_SCENARIO_SHARE = 0.40
-MIN_TRUEFALSE = 15
-MAX_LETTER_SHARE = 0.35
 
 
 class InvalidShippedPack(StudyError):
@@ -348,74 +340,3 @@ def load_bank(shipped: Path, extra: Sequence[Path]) -> tuple[QuestionBank, list[
             warnings.extend(replace(p, severity="warning") for p in errors)
         accepted = remaining
     return bank, warnings
-
-
-@dataclass(frozen=True)
-class BankReport:
-    """How a bank is spread across concepts, types, difficulties and answer letters."""
-
-    total: int
-    per_concept: Mapping[str, int]
-    per_type: Mapping[str, int]
-    scenario: int
-    per_difficulty: Mapping[int, int]
-    four_option: int  # single questions with exactly four choices
-    answer_letters: Mapping[str, int]  # right-answer letters among the four-option questions
-
-    @property
-    def scenario_share(self) -> float:
-        return self.scenario / self.total if self.total else 0.0
-
-    def letter_share(self, letter: str) -> float:
-        return self.answer_letters.get(letter, 0) / self.four_option if self.four_option else 0.0
-
-
-def bank_report(bank: QuestionBank) -> BankReport:
-    """Count a bank's questions per concept, type, difficulty and right-answer letter."""
-    four = [q for q in bank.questions if q.type == "single" and len(q.choices) == 4]
-    letters: Counter[str] = Counter({letter: 0 for letter in LETTERS[:4]})
-    letters.update(q.answer_letter for q in four)
-    types = Counter(q.type for q in bank.questions)
-    per_concept: Counter[str] = Counter({c.id: 0 for c in bank.concepts})
-    per_concept.update(q.concept for q in bank.questions)
-    return BankReport(
-        total=len(bank.questions),
-        per_concept=dict(per_concept),
-        per_type={t: types[t] for t in dict.fromkeys([*TYPES, *types])},
-        scenario=sum(q.scenario for q in bank.questions),
-        per_difficulty=dict(sorted(Counter(q.difficulty for q in bank.questions).items())),
-        four_option=len(four),
-        answer_letters=dict(letters),
-    )
-
-
-def bank_rule_problems(
-    report: BankReport, concepts: Sequence[Concept], *, where: str = "questions"
-) -> list[Problem]:
-    """The shipped-bank rules the report breaks, as problems located at `where`."""
-    found: list[str] = []
-    if report.total < MIN_QUESTIONS:
-        found.append(f"the bank has {report.total} questions (need at least {MIN_QUESTIONS})")
-    for concept in concepts:
-        count = report.per_concept.get(concept.id, 0)
-        if count < MIN_PER_CONCEPT:
-            found.append(f"concept '{concept.id}' has {count} questions (need {MIN_PER_CONCEPT})")
-    if report.scenario_share < MIN_SCENARIO_SHARE:
-        found.append(
-            f"{report.scenario_share:.0%} of questions are tagged scenario"
-            f" (need {MIN_SCENARIO_SHARE:.0%})"
-        )
-    truefalse = report.per_type.get("truefalse", 0)
-    if truefalse < MIN_TRUEFALSE:
-        found.append(f"{truefalse} truefalse questions (need {MIN_TRUEFALSE})")
-    missing = [str(d) for d in DIFFICULTIES if not report.per_difficulty.get(d)]
-    if missing:
-        found.append(f"no questions of difficulty {', '.join(missing)}")
-    for letter in LETTERS[:4]:
-        share = report.letter_share(letter)
-        if share > MAX_LETTER_SHARE:
-            found.append(
-                f"answer '{letter}' is right in {share:.0%} of four-option questions"
-                f" (limit {MAX_LETTER_SHARE:.0%})"
-            )
-    return [Problem(where, 0, None, message) for message in found]

@@ -19,6 +19,7 @@ class Point:
 
     id: str  # a stable slug such as "basics.code-generation"
     text: str
+    source: str = field(default="", compare=False)  # "file:line" where it was declared
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,10 @@ import pytest
 from bot.core.packs import (
     InvalidShippedPack,
     Problem,
-    bank_report,
-    bank_rule_problems,
     load_bank,
     load_packs,
 )
-from bot.core.questions import Concept, Question, QuestionBank
+from bot.core.questions import Concept
 
 CONCEPTS = "concepts:\n  - id: adapt.rag\n    title: Retrieval-augmented generation\n"
 
@@ -563,71 +561,3 @@ def test_load_bank_lets_extra_packs_share_a_concept(tmp_path: Path) -> None:
     bank, warnings = load_bank(tmp_path / "shipped", [tmp_path / "extra"])
     assert warnings == []
     assert [q.id for q in bank.questions] == ["rag-shipped", "storage-user"]
-
-
-def synthetic_question(n: int, concept: str, *, truefalse: bool = False) -> Question:
-    answer = 0 if truefalse else n % 4
-    size = 2 if truefalse else 4
-    return Question(
-        id=f"q-{n}",
-        concept=concept,
-        type="truefalse" if truefalse else "single",
-        prompt=f"prompt {n}",
-        choices=("True", "False") if truefalse else ("w", "x", "y", "z"),
-        answer=answer,
-        explanation="because",
-        rationales=tuple(None if i == answer else "no" for i in range(size)),
-        difficulty=1 + n % 3,
-        tags=("scenario",) if n % 2 else (),
-    )
-
-
-def test_bank_report_counts_concepts_types_difficulty_and_letters() -> None:
-    """The report counts concepts, types, difficulties and right letters of 4-option questions."""
-    concepts = (Concept("one", "One"), Concept("two", "Two"), Concept("empty", "Empty"))
-    questions = tuple(
-        synthetic_question(n, "one" if n < 6 else "two", truefalse=n >= 8) for n in range(10)
-    )
-    report = bank_report(QuestionBank(concepts, questions))
-    assert report.total == 10
-    assert report.per_concept == {"one": 6, "two": 4, "empty": 0}
-    assert report.per_type == {"single": 8, "truefalse": 2}
-    assert report.per_difficulty == {1: 4, 2: 3, 3: 3}
-    assert report.scenario == 5 and report.scenario_share == 0.5
-    assert report.four_option == 8
-    assert report.answer_letters == {"a": 2, "b": 2, "c": 2, "d": 2}
-
-
-def test_bank_rules_pass_for_a_balanced_bank_and_name_each_broken_rule() -> None:
-    """A bank meeting every shipped rule passes; a tiny lopsided one breaks each rule, named."""
-    concepts = (Concept("one", "One"), Concept("two", "Two"))
-    good = tuple(
-        synthetic_question(n, concepts[n % 2].id, truefalse=n % 10 == 0) for n in range(210)
-    )
-    assert bank_rule_problems(bank_report(QuestionBank(concepts, good)), concepts) == []
-
-    lopsided = tuple(
-        Question(
-            id=f"q-{n}",
-            concept="one",
-            type="single",
-            prompt=f"p {n}",
-            choices=("w", "x", "y", "z"),
-            answer=0,
-            explanation="e",
-            rationales=(None, "r", "r", "r"),
-            difficulty=2,
-        )
-        for n in range(12)
-    )
-    problems = bank_rule_problems(
-        bank_report(QuestionBank(concepts, lopsided)), concepts, where="q"
-    )
-    assert [str(p) for p in problems] == [
-        "q:0: -: the bank has 12 questions (need at least 200)",
-        "q:0: -: concept 'two' has 0 questions (need 10)",
-        "q:0: -: 0% of questions are tagged scenario (need 40%)",
-        "q:0: -: 0 truefalse questions (need 15)",
-        "q:0: -: no questions of difficulty 1, 3",
-        "q:0: -: answer 'a' is right in 100% of four-option questions (limit 35%)",
-    ]

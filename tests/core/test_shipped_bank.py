@@ -1,13 +1,15 @@
-"""The shipped question bank loads cleanly and meets the shipped-bank rules."""
+"""The shipped question bank loads cleanly and meets the shipped-bank rules of issue 11."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.config import SHIPPED_QUESTIONS
+from bot.core import bank_rules as rules
+from bot.core.bank_rules import BankReport, bank_report, bank_rule_problems
 from bot.core.pack_rules import FILLER_CHOICE
-from bot.core.packs import BankReport, LoadResult, bank_report, bank_rule_problems, load_packs
-from bot.core.questions import LETTERS
+from bot.core.packs import LoadResult, load_packs
+from bot.core.questions import LETTERS, Concept
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +23,8 @@ def report(shipped: LoadResult) -> BankReport:
 
 
 @pytest.fixture(scope="module")
-def syllabus() -> list[str]:
-    return load_packs([SHIPPED_QUESTIONS / "syllabus.yaml"]).bank.concept_ids()
+def syllabus() -> tuple[Concept, ...]:
+    return load_packs([SHIPPED_QUESTIONS / "syllabus.yaml"]).bank.concepts
 
 
 def test_every_shipped_pack_loads_without_problems(shipped: LoadResult) -> None:
@@ -31,44 +33,94 @@ def test_every_shipped_pack_loads_without_problems(shipped: LoadResult) -> None:
     assert len(shipped.files) > 1
 
 
-def test_syllabus_declares_the_fourteen_concepts(syllabus: list[str]) -> None:
+def test_syllabus_declares_the_fourteen_concepts(syllabus: tuple[Concept, ...]) -> None:
     """syllabus.yaml declares the 14 concepts every shipped question draws from."""
     assert len(syllabus) == 14
 
 
-def test_syllabus_gives_every_concept_its_points() -> None:
+def test_syllabus_gives_every_concept_its_points(syllabus: tuple[Concept, ...]) -> None:
     """Every syllabus concept lists its points, including the three the audit found untested."""
-    concepts = load_packs([SHIPPED_QUESTIONS / "syllabus.yaml"]).bank.concepts
-    assert {c.id: len(c.points) for c in concepts if len(c.points) < 4} == {}
-    ids = {p.id for c in concepts for p in c.points}
+    assert {c.id: len(c.points) for c in syllabus if len(c.points) < 4} == {}
+    ids = {p.id for c in syllabus for p in c.points}
     assert {
         "basics.code-generation",
         "pretrained.reduced-complexity",
         "mechanics.weight-decay",
     } <= ids
-    for concept in concepts:
+    for concept in syllabus:
         short = concept.id.split(".", 1)[1]
         prefix = {"responsible": "governance"}.get(short, short)
         assert all(p.id.startswith(prefix + ".") for p in concept.points), concept.id
 
 
-def test_bank_has_at_least_200_questions(report: BankReport) -> None:
-    """The shipped bank holds at least 200 questions."""
-    assert report.total >= 200
+def test_bank_has_at_least_300_questions(report: BankReport) -> None:
+    """The shipped bank holds at least 300 questions."""
+    assert rules.MIN_QUESTIONS == 300
+    assert report.total >= 300
 
 
-def test_every_syllabus_concept_has_at_least_10_questions(
-    report: BankReport, syllabus: list[str]
+def test_every_syllabus_concept_has_at_least_18_questions(
+    report: BankReport, syllabus: tuple[Concept, ...]
 ) -> None:
-    """No syllabus concept is thin: each has 10 or more questions."""
-    assert {c: n for c in syllabus if (n := report.per_concept.get(c, 0)) < 10} == {}
+    """No syllabus concept is thin: each has 18 or more questions."""
+    assert rules.MIN_PER_CONCEPT == 18
+    assert {c.id: n for c in syllabus if (n := report.per_concept.get(c.id, 0)) < 18} == {}
 
 
-def test_scenario_truefalse_and_difficulty_mix(report: BankReport) -> None:
-    """At least 40% scenario, at least 15 truefalse, and difficulties 1, 2 and 3 all present."""
+def test_scenario_share_and_difficulty_mix(report: BankReport) -> None:
+    """At least 40% scenario questions, and difficulties 1, 2 and 3 all present."""
+    assert float(rules.MIN_SCENARIO_SHARE) == 0.40
     assert report.scenario_share >= 0.40
-    assert report.per_type.get("truefalse", 0) >= 15
     assert {1, 2, 3} <= {d for d, n in report.per_difficulty.items() if n}
+
+
+def test_at_least_30_truefalse_with_as_many_true_as_false(report: BankReport) -> None:
+    """At least 30 truefalse questions, half of them true and half false."""
+    assert rules.MIN_TRUEFALSE == 30
+    assert report.per_type.get("truefalse", 0) >= 30
+    assert report.truefalse_answers[True] == report.truefalse_answers[False]
+
+
+def test_every_syllabus_point_is_tested_by_at_least_two_questions(report: BankReport) -> None:
+    """Each syllabus point of CONCEPTS.md decides the key of two or more questions."""
+    assert rules.MIN_QUESTIONS_PER_POINT == 2
+    assert len(report.points) > 100
+    assert {p.id: len(p.questions) for p in report.points if len(p.questions) < 2} == {}
+
+
+def test_every_question_names_the_points_it_tests(report: BankReport) -> None:
+    """No shipped question is off the syllabus: each names at least one syllabus point."""
+    assert [item.question_id for item in report.without_points] == []
+    assert report.unknown_points == ()
+
+
+def test_no_truefalse_id_gives_its_answer_away(report: BankReport) -> None:
+    """No truefalse id carries a word such as myth, not, false, always or misconception."""
+    assert {item.question_id: item.detail for item in report.revealing_ids} == {}
+
+
+def test_the_right_option_is_the_longest_in_at_most_30_percent_per_concept(
+    report: BankReport,
+) -> None:
+    """In every concept the right option is strictly the longest in 30% of questions or fewer."""
+    assert float(rules.MAX_LONGEST_KEY_SHARE) == 0.30
+    over = {c.id: str(c.longest_key) for c in report.concepts if c.longest_key.share > 0.30}
+    assert over == {}
+
+
+def test_absolute_words_are_no_more_frequent_in_wrong_options_than_in_right_ones(
+    report: BankReport,
+) -> None:
+    """Always/never/only/must... mark wrong options no more often than right ones, anywhere."""
+    assert report.absolute.ok, (str(report.absolute.distractors), str(report.absolute.keys))
+    assert {c.id: c.absolute.flagged for c in report.concepts if not c.absolute.ok} == {}
+    assert report.truefalse_absolute.ok, report.truefalse_absolute.flagged
+
+
+def test_from_scratch_options_in_at_most_one_question_in_eight(report: BankReport) -> None:
+    """At most 1 question in 8 offers a from-scratch or random-weights option."""
+    assert rules.Fraction(1, 8) == rules.MAX_FROM_SCRATCH_SHARE
+    assert 8 * len(report.from_scratch) <= report.total
 
 
 def test_no_letter_holds_more_than_35_percent_of_right_answers(report: BankReport) -> None:
@@ -89,6 +141,6 @@ def test_no_all_or_none_of_the_above_choices(shipped: LoadResult) -> None:
     assert fillers == []
 
 
-def test_bank_rules_report_nothing(shipped: LoadResult, report: BankReport) -> None:
+def test_bank_rules_report_nothing(report: BankReport) -> None:
     """The checker's own shipped-bank rules agree: no rule problems."""
-    assert bank_rule_problems(report, shipped.bank.concepts) == []
+    assert [str(p) for p in bank_rule_problems(report)] == []
