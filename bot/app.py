@@ -1,37 +1,73 @@
-"""The composition root: settings → bank → database → service → timer → adapters."""
+"""The composition root and the one start-up lifecycle every entry point uses.
+
+    migrate → load the bank → build the service → start the adapters → wait until
+    they are ready → catch up → start the timer; stop in reverse.
+
+The timer runs only in the scheduler leader (bot.leader): on SQLite that is the
+one process; on Postgres the process holding an advisory lock.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SHIPPED_QUESTIONS, Settings
-from bot.core.clock import Clock
+from bot.core.clock import Clock, SimulatedClock, SystemClock
+from bot.core.delivery import PlatformNotRunning
 from bot.core.packs import Problem, load_bank
-from bot.core.ports import Outbox, Place, Timer
+from bot.core.ports import ChannelView, Outbox, Place
 from bot.core.questions import QuestionBank
 from bot.core.records import SyncReport
 from bot.core.service import CoreConfig, StudyService
+from bot.core.timeline import ManualTimer
+from bot.core.views import QuestionView
+from bot.leader import Leadership
+from bot.scheduling import JobScheduler
 from bot.storage.engine import create_engine, migrate
 from bot.storage.repository import SqlRepository
 
 log = logging.getLogger(__name__)
 
 
+class Adapter(Protocol):
+    """A chat platform: it owns its connection and an Outbox for its channels."""
+
+    platform: str
+    outbox: Outbox
+
+    async def start(self, service: StudyService) -> None: ...
+    async def wait_ready(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
 class RoutingOutbox:
-    """One Outbox per platform; the core posts to whichever the place belongs to."""
+    """One Outbox per running platform; a place of a platform that is not running here
+    raises PlatformNotRunning, and the sender keeps the message for later."""
 
-    def __init__(self, outboxes: dict[str, Outbox]) -> None:
-        self.outboxes = outboxes
+    def __init__(self, outboxes: dict[str, Outbox] | None = None) -> None:
+        self.outboxes: dict[str, Outbox] = dict(outboxes or {})
 
-    async def post(self, place: Place, view: object) -> str:
-        return await self.outboxes[place.platform].post(place, view)
+    def _for(self, place: Place) -> Outbox:
+        outbox = self.outboxes.get(place.platform)
+        if outbox is None:
+            raise PlatformNotRunning(place.platform)
+        return outbox
 
-    async def edit(self, place: Place, message_id: str, view: object) -> None:
-        await self.outboxes[place.platform].edit(place, message_id, view)
+    async def post(self, place: Place, view: ChannelView) -> str:
+        return await self._for(place).post(place, view)
+
+    async def edit(self, place: Place, message_id: str, view: QuestionView) -> None:
+        await self._for(place).edit(place, message_id, view)
+
+
+Timer = ManualTimer | JobScheduler
 
 
 @dataclass
@@ -40,11 +76,28 @@ class App:
     engine: AsyncEngine
     service: StudyService
     bank: QuestionBank
+    clock: Clock
+    timer: Timer
+    outbox: RoutingOutbox
     warnings: list[Problem]
     synced: SyncReport
+    adapters: list[Adapter] = field(default_factory=list)
+    leadership: Leadership | None = None
 
-    async def close(self) -> None:
+    async def stop(self) -> None:
+        """Stop in reverse: the timer and leadership, the adapters, then the database."""
+        if self.leadership is not None:
+            await self.leadership.stop()
+        if isinstance(self.timer, JobScheduler):
+            self.timer.shutdown()
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping the %s adapter failed", adapter.platform)
         await self.engine.dispose()
+
+    close = stop
 
 
 def core_config(settings: Settings) -> CoreConfig:
@@ -56,25 +109,78 @@ def core_config(settings: Settings) -> CoreConfig:
     )
 
 
-async def build_app(
+def platform_adapters(settings: Settings) -> list[Adapter]:
+    """The adapters whose tokens are set (imported only then: start-up stays quick)."""
+    adapters: list[Adapter] = []
+    if settings.discord_token is not None:
+        from bot.adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(settings))
+    if settings.slack_bot_token is not None:
+        from bot.adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(settings))
+    return adapters
+
+
+async def build(
     settings: Settings,
     clock: Clock,
     outbox: Outbox,
     timer: Timer,
     rng: random.Random | None = None,
-) -> App:
+) -> tuple[StudyService, AsyncEngine, QuestionBank, list[Problem], SyncReport]:
     """Load the bank (refusing an invalid shipped pack), migrate, and wire the service."""
-    extra = settings.question_dirs[1:]
-    bank, warnings = load_bank(SHIPPED_QUESTIONS, extra)
+    bank, warnings = load_bank(SHIPPED_QUESTIONS, settings.question_dirs[1:])
     for problem in warnings:
         log.warning("%s", problem)
     await migrate(settings.database_url)
     engine = create_engine(settings.database_url)
-    service = StudyService(
-        SqlRepository(engine), bank, clock, outbox, timer, core_config(settings), rng
-    )
-    bind = getattr(timer, "bind", None)
-    if bind is not None:
-        bind(service)
+    repo = SqlRepository(engine)
+    service = StudyService(repo, bank, clock, outbox, timer, core_config(settings), rng)
+    timer.bind(service)
     synced = await service.sync_questions()
-    return App(settings, engine, service, bank, warnings, synced)
+    return service, engine, bank, warnings, synced
+
+
+async def start(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    adapters: Sequence[Adapter] | None = None,
+    extra_outboxes: dict[str, Outbox] | None = None,
+    rng: random.Random | None = None,
+    auto: bool = True,
+) -> App:
+    """Start studybot: the whole lifecycle up to a running timer.
+
+    With a SimulatedClock the timer is a ManualTimer that runs what is due by
+    itself (tests move time with `app.timer.advance_to`; the console passes
+    auto=False and runs it after each command); otherwise APScheduler.
+    `extra_outboxes` routes other platforms (the console's) through the same sender.
+    """
+    clock = clock or SystemClock()
+    adapters = list(platform_adapters(settings) if adapters is None else adapters)
+    routes = dict(extra_outboxes or {})
+    routes.update({a.platform: a.outbox for a in adapters})
+    outbox = RoutingOutbox(routes)
+    if isinstance(clock, SimulatedClock):
+        timer: Timer = ManualTimer(clock, auto=auto)
+    else:
+        timer = JobScheduler(clock, settings.drill_grace)
+    service, engine, bank, warnings, synced = await build(settings, clock, outbox, timer, rng)
+    app = App(settings, engine, service, bank, clock, timer, outbox, warnings, synced)
+    started: list[Adapter] = []
+    try:
+        for adapter in adapters:
+            await adapter.start(service)
+            started.append(adapter)
+        await asyncio.gather(*(a.wait_ready() for a in adapters))
+    except BaseException:
+        app.adapters = started
+        await app.stop()
+        raise
+    app.adapters = started
+    app.leadership = Leadership(engine, service, timer)
+    await app.leadership.start()
+    return app

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from datetime import datetime
 
 from bot import __version__
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.core.clock import SimulatedClock, SystemClock, as_utc
 from bot.core.errors import StudyError
 from bot.packs_cli import add_questions_parser
@@ -49,15 +50,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _settings() -> Settings:
-    settings = Settings()
+    settings = load_settings()
     logging.basicConfig(
-        level=settings.log_level.upper(),
+        level=settings.log_level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if logging.getLogger().level > logging.DEBUG:
         # their INFO lines are start-up chatter that would interleave with the console
-        for noisy in ("alembic", "apscheduler"):
+        for noisy in ("alembic", "apscheduler", "discord", "slack_bolt", "slack_sdk", "matplotlib"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
 
@@ -73,14 +74,11 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     settings = _settings()
-    if settings.discord_token or settings.slack_bot_token:
-        print(
-            "studybot: a platform token is set, but this build runs only the console"
-            " adapter; unset DISCORD_TOKEN/SLACK_BOT_TOKEN to use it.",
-            file=sys.stderr,
-        )
-        return 2
     start = _parse_start(args.simulated_clock) if args.simulated_clock else None
+    if settings.platforms:
+        if start is not None:
+            raise StudyError("--simulated-clock is for the console; unset the platform tokens.")
+        return asyncio.run(_run_platforms(settings))
     return asyncio.run(_run_console(settings, start))
 
 
@@ -95,11 +93,33 @@ def _parse_start(text: str) -> datetime:
         ) from None
 
 
-async def _run_console(settings: Settings, start: datetime | None) -> int:
+async def _run_platforms(settings: Settings) -> int:
+    """Serve Discord and/or Slack until SIGINT or SIGTERM, then stop in reverse order."""
+    from bot.app import start
+
+    app = await start(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    print(
+        f"studybot {__version__}: {len(app.bank.questions)} questions, serving "
+        + " and ".join(settings.platforms)
+        + ". Stop with Ctrl-C.",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        await stop.wait()
+    finally:
+        await app.stop()
+    return 0
+
+
+async def _run_console(settings: Settings, start_at: datetime | None) -> int:
     from bot.adapters.console import Console, ConsoleOutbox
-    from bot.app import build_app
+    from bot.app import start
     from bot.core.timeline import ManualTimer
-    from bot.scheduling import JobScheduler
 
     def write(text: str) -> None:
         print(text, flush=True)
@@ -112,33 +132,28 @@ async def _run_console(settings: Settings, start: datetime | None) -> int:
         else:
             console.announce(text)
 
-    outbox = ConsoleOutbox(announce)
-    if start is not None:
-        clock: SimulatedClock | SystemClock = SimulatedClock(start)
-        timer: ManualTimer | JobScheduler = ManualTimer(clock)
-    else:
-        clock = SystemClock()
-        timer = JobScheduler(clock, settings.drill_grace)
-    app = await build_app(settings, clock, outbox, timer)
+    clock: SimulatedClock | SystemClock = SimulatedClock(start_at) if start_at else SystemClock()
+    app = await start(
+        settings,
+        clock=clock,
+        adapters=[],
+        extra_outboxes={"console": ConsoleOutbox(announce)},
+        auto=False,
+    )
     try:
-        if isinstance(timer, JobScheduler):
-            timer.start()
-        await app.service.catch_up()
-        await timer.run_due()
+        timer = app.timer
         advance = timer.advance_to if isinstance(timer, ManualTimer) else None
         console = Console(app.service, timer, clock, write, advance=advance)
         interactive = sys.stdin.isatty()
         if interactive:
-            mode = f"simulated clock at {clock.now():%Y-%m-%d %H:%M} UTC" if start else "live"
+            mode = f"simulated clock at {clock.now():%Y-%m-%d %H:%M} UTC" if start_at else "live"
             write(
                 f"studybot {len(app.bank.questions)} questions, console channel #study ({mode})."
                 " Type /help."
             )
         return await console.run(sys.stdin, interactive)
     finally:
-        if isinstance(timer, JobScheduler):
-            timer.shutdown()
-        await app.close()
+        await app.stop()
 
 
 if __name__ == "__main__":

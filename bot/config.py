@@ -1,14 +1,18 @@
-"""Settings, read once from the environment (and .env) in the entry point."""
+"""Settings, read once from the environment (and .env) in the entry point and checked there."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.errors import BadInput
+from bot.core.schedules import check_zone
+
 SHIPPED_QUESTIONS = Path(__file__).resolve().parent.parent / "questions"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
@@ -19,23 +23,53 @@ class Settings(BaseSettings):
     )
     questions_path: str = Field(default="", validation_alias="QUESTIONS_PATH")
     default_timezone: str = Field(default="UTC", validation_alias="STUDYBOT_TIMEZONE")
-    drill_grace_hours: float = Field(default=6.0, validation_alias="DRILL_GRACE_HOURS")
-    quiz_count: int = Field(default=5, validation_alias="QUIZ_COUNT")
-    quiz_base_seconds: int = Field(default=20, validation_alias="QUIZ_BASE_SECONDS")
+    drill_grace_hours: float = Field(default=6.0, ge=0, le=48, validation_alias="DRILL_GRACE_HOURS")
+    quiz_count: int = Field(default=5, ge=1, le=20, validation_alias="QUIZ_COUNT")
+    quiz_base_seconds: int = Field(default=20, ge=5, le=600, validation_alias="QUIZ_BASE_SECONDS")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
-    discord_token: str | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     discord_api_base: str = Field(
         default="https://discord.com/api/v10", validation_alias="DISCORD_API_BASE"
     )
     discord_gateway_url: str = Field(
         default="wss://gateway.discord.gg/", validation_alias="DISCORD_GATEWAY_URL"
     )
-    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
-    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
-    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
-    slack_http_port: int = Field(default=3000, validation_alias="SLACK_HTTP_PORT")
+    discord_guild_id: int | None = Field(default=None, gt=0, validation_alias="DISCORD_GUILD_ID")
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_http_port: int = Field(default=3000, ge=1, le=65535, validation_alias="SLACK_HTTP_PORT")
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    # Slack user ids who may manage drills besides workspace admins and owners
+    slack_admin_users: str = Field(default="", validation_alias="SLACK_ADMIN_USERS")
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            return check_zone(value)
+        except BadInput as error:
+            raise ValueError(str(error)) from None
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"use one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @field_validator("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret")
+    @classmethod
+    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("discord_guild_id", mode="before")
+    @classmethod
+    def _blank_guild(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def question_dirs(self) -> list[Path]:
@@ -46,3 +80,32 @@ class Settings(BaseSettings):
     @property
     def drill_grace(self) -> timedelta:
         return timedelta(hours=self.drill_grace_hours)
+
+    @property
+    def slack_admins(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in self.slack_admin_users.split(",") if u.strip())
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """The chat platforms whose tokens are set; none means the console."""
+        found = []
+        if self.discord_token is not None:
+            found.append("discord")
+        if self.slack_bot_token is not None:
+            found.append("slack")
+        return tuple(found)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; every bad value is one line naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "settings"
+            given = problem.get("input")
+            shown = "" if name.endswith(("TOKEN", "SECRET")) else f" (got {given!r:.60})"
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}{shown}")
+        raise BadInput("Bad settings:\n  " + "\n  ".join(lines)) from None

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.core.clock import Clock
-from bot.core.records import DrillSchedule
+from bot.core.records import DrillSchedule, Tenant
 from bot.core.schedules import WEEKDAY_NAMES
 
 if TYPE_CHECKING:
@@ -47,12 +48,24 @@ class JobScheduler:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._due_now: list[int] = []
         self._running: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
+        # Only the scheduler leader acts on its timer; a follower ignores what its use cases
+        # ask for, and the leader picks that work up from the database.
+        self.active = False
 
     def bind(self, service: StudyService) -> None:
         self.service = service
 
     def start(self) -> None:
-        self._scheduler.start()
+        if self._scheduler.running:
+            self._scheduler.resume()
+        else:
+            self._scheduler.start()
+
+    def pause(self) -> None:
+        """Stop acting (the lead was lost): drop every job until start() again."""
+        if self._scheduler.running:
+            self._scheduler.remove_all_jobs()
+            self._scheduler.pause()
 
     def shutdown(self) -> None:
         if self._scheduler.running:
@@ -63,12 +76,13 @@ class JobScheduler:
 
     # Timer port
     def close_at(self, post_id: int, when: datetime) -> None:
+        if not self.active:
+            return
         if when <= self.clock.now():
-            # run at the next turn of the loop, or sooner when run_due() is called
+            # an early close replaces the armed one; run at the next turn of the loop
+            self._drop(f"close:{post_id}")
             self._due_now.append(post_id)
-            task = asyncio.get_running_loop().create_task(self.run_due())
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            self._spawn(self.run_due())
             return
         self._scheduler.add_job(
             self._close,
@@ -80,6 +94,8 @@ class JobScheduler:
         )
 
     def watch_schedule(self, schedule: DrillSchedule) -> None:
+        if not self.active:
+            return
         self._scheduler.add_job(
             self._fire,
             drill_trigger(schedule),
@@ -91,13 +107,75 @@ class JobScheduler:
         )
 
     def unwatch_schedule(self, schedule_id: int) -> None:
-        job_id = f"drill:{schedule_id}"
-        if self._scheduler.get_job(job_id) is not None:
-            self._scheduler.remove_job(job_id)
+        self._drop(f"drill:{schedule_id}")
+
+    def deliver_soon(self, when: datetime | None = None) -> None:
+        if not self.active:
+            return
+        if when is None or when <= self.clock.now():
+            self._spawn(self._deliver())
+            return
+        self._scheduler.add_job(
+            self._deliver,
+            DateTrigger(run_date=when),
+            id=f"deliver:{when.isoformat()}",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    def watch_boards(self, tenant: Tenant) -> None:
+        if not self.active:
+            return
+        job_id = f"board:{tenant.id}"
+        if tenant.board_day is None:
+            self._drop(job_id)
+            return
+        self._scheduler.add_job(
+            self._boards,
+            CronTrigger(
+                hour=tenant.board_time.hour,
+                minute=tenant.board_time.minute,
+                day_of_week=WEEKDAY_NAMES[tenant.board_day],
+                timezone=ZoneInfo(tenant.timezone),
+            ),
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
 
     async def run_due(self) -> None:
         while self._due_now:
             await self._close(self._due_now.pop(0))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    def _drop(self, job_id: str) -> None:
+        if self._scheduler.get_job(job_id) is not None:
+            self._scheduler.remove_job(job_id)
+
+    async def settle(self) -> None:
+        """Run the closes due now and wait for the work they set going (deliveries)."""
+        await self.run_due()
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)
+
+    async def _deliver(self) -> None:
+        assert self.service is not None
+        try:
+            await self.service.deliver_pending()
+        except Exception:
+            log.exception("delivering queued messages failed")
+
+    async def _boards(self) -> None:
+        assert self.service is not None
+        try:
+            await self.service.post_weekly_boards()
+        except Exception:
+            log.exception("queuing the weekly boards failed")
 
     async def _close(self, post_id: int) -> None:
         assert self.service is not None

@@ -12,24 +12,34 @@ import asyncio
 import logging
 import shlex
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import IO, Protocol
 
+from bot.adapters.grammar import DRILL_USAGE, parse_board_args, parse_drill_args, parse_duration
 from bot.adapters.text import render, when
+from bot.charts import render_stats_png
 from bot.core.clock import Clock, SimulatedClock
-from bot.core.errors import BadInput, StudyError, UnknownCommand
-from bot.core.ports import Place, Who
-from bot.core.schedules import parse_drill_args, parse_duration
+from bot.core.errors import (
+    BadInput,
+    NotAnAnswer,
+    NotHere,
+    NothingToAnswer,
+    StudyError,
+    UnknownCommand,
+)
+from bot.core.ports import ChannelView, Place, Who
+from bot.core.questions import LETTERS
 from bot.core.service import StudyService
-from bot.core.views import NoticeView, QuestionView
+from bot.core.typed import parse_answer
+from bot.core.views import NoticeView, QuestionView, ReviewCardView
 
 log = logging.getLogger(__name__)
 
 PLACE = Place(platform="console", tenant="local", channel="#study")
 REVIEW_BATCH = 10
-ANSWER_WORDS = {"true": 0, "t": 0, "false": 1, "f": 1}
 KEEPS_REVIEW = {"/as", "/help"}  # every other command ends the learner's review batch
 
 HELP = """Commands:
@@ -42,6 +52,9 @@ HELP = """Commands:
   /topics                      the concepts you can study
   /export-me                   your data as JSON
   /forget-me                   delete your data (asks for confirmation)
+  /timezone ZONE               the workspace's zone for weeks, streaks and the weekly board
+  /board DAY [HH:MM] | off     when the weekly leaderboard is posted (default mon 09:00)
+  /settings                    the workspace's zone and weekly board
   /as NAME                     act as another learner
   /advance DURATION            move the simulated clock (with --simulated-clock)
   /help, /quit
@@ -49,9 +62,9 @@ Answers: a, b, c, d, e (or true/false)."""
 
 
 class Runner(Protocol):
-    """The timer side the console drives: run what is due, or play time forward."""
+    """The timer side the console drives: finish what the last command set going."""
 
-    async def run_due(self) -> None: ...
+    async def settle(self) -> None: ...
 
 
 class ConsoleOutbox:
@@ -61,23 +74,13 @@ class ConsoleOutbox:
         self.write = write
         self._count = 0
 
-    async def post(self, place: Place, view: object) -> str:
+    async def post(self, place: Place, view: ChannelView) -> str:
         self._count += 1
         self.write(render(view))
         return f"console-{self._count}"
 
-    async def edit(self, place: Place, message_id: str, view: object) -> None:
+    async def edit(self, place: Place, message_id: str, view: QuestionView) -> None:
         return None  # the reveal that follows an edit says everything
-
-
-@dataclass
-class PendingReview:
-    """A learner's review batch in progress: the question on screen and what was asked."""
-
-    size: int
-    shown_at: datetime
-    view: QuestionView | None = None
-    asked: list[str] = field(default_factory=list)
 
 
 class Console:
@@ -89,7 +92,9 @@ class Console:
         write: Callable[[str], None],
         advance: Callable[[datetime], Awaitable[None]] | None = None,
         name: str = "you",
+        charts: Path | None = None,
     ) -> None:
+        self.charts = charts or Path(tempfile.gettempdir())
         self.service = service
         self.runner = runner
         self.clock = clock
@@ -99,7 +104,7 @@ class Console:
         self.waiting = False  # at the prompt, waiting for a line
         self.present: dict[str, Who] = {self.who.user_id: self.who}
         self.switched = False
-        self.reviews: dict[str, PendingReview] = {}
+        self.reviews: dict[str, ReviewCardView] = {}  # the card each learner has on screen
         self.confirm_forget: set[str] = set()
         self.commands: dict[str, Callable[[list[str]], Awaitable[None]]] = {
             "/help": self.help,
@@ -111,6 +116,9 @@ class Console:
             "/topics": self.topics,
             "/export-me": self.export_me,
             "/forget-me": self.forget_me,
+            "/timezone": self.timezone,
+            "/board": self.board,
+            "/settings": self.settings,
             "/as": self.switch,
             "/advance": self.advance_clock,
         }
@@ -136,7 +144,7 @@ class Console:
                 await command(args)
             else:
                 await self.answer(line)
-            await self.runner.run_due()
+            await self.runner.settle()
         except StudyError as error:
             self.write(f"! {error}")
         except ValueError as error:  # shlex: unbalanced quotes
@@ -196,44 +204,47 @@ class Console:
                 count = int(arg)
             else:
                 concept = arg
-        roster = [w for w in self.present.values() if w != self.who]
+        # everyone switched to with /as is present: a question closes once they all answered
+        roster = list(self.present.values())
         await self.service.start_quiz(PLACE, self.who, concept, count, roster)
 
     async def review(self, args: list[str]) -> None:
-        size = await self.service.count_review_batch(self.who, REVIEW_BATCH)
         self.reviews.pop(self.who.user_id, None)
-        if size == 0:
+        card = await self.service.start_review(PLACE, self.who)
+        if card is None:
             self.write("Nothing to review right now: you are all caught up.")
             return
-        await self._show_next_review(PendingReview(size, self.clock.now()))
+        self._show(card)
 
-    async def _show_next_review(self, pending: PendingReview) -> None:
-        position = len(pending.asked) + 1
-        view = None
-        if position <= pending.size:
-            view = await self.service.next_review(
-                PLACE, self.who, exclude=pending.asked, position=position, of=pending.size
-            )
-        if view is None:
+    def _show(self, card: ReviewCardView | None) -> None:
+        if card is None:
             self.reviews.pop(self.who.user_id, None)
             self.write("Review done. /stats shows what is due next.")
             return
-        pending.asked.append(view.question_id)
-        pending.view, pending.shown_at = view, self.clock.now()
-        self.reviews[self.who.user_id] = pending
-        self.write(render(view))
+        self.reviews[self.who.user_id] = card
+        self.write(render(card))
 
     async def answer(self, text: str) -> None:
-        choice = _choice(text)
-        pending = self.reviews.get(self.who.user_id)
-        if pending is not None and pending.view is not None:
-            feedback = await self.service.answer_review(
-                PLACE, self.who, pending.view.question_id, choice, pending.shown_at
+        card = self.reviews.get(self.who.user_id)
+        if card is not None:
+            question = card.question
+            choice = parse_answer(text, question.type, len(question.choices))
+            if choice is None:
+                raise NotAnAnswer(text, LETTERS[: len(question.choices)])
+            step = await self.service.answer_review(
+                PLACE, self.who, card.session_id, choice, card.position
             )
-            self.write(render(feedback))
-            await self._show_next_review(pending)
+            self.write(render(step))
+            self._show(step.next)
             return
-        receipt = await self.service.answer_in_channel(PLACE, self.who, choice)
+        try:
+            receipt = await self.service.answer_in_channel(PLACE, self.who, text)
+        except (NotAnAnswer, NothingToAnswer, NotHere):
+            if parse_answer(text, "truefalse", 5) is None:
+                raise UnknownCommand(
+                    f"'{_shown(text)}' is neither a command nor an answer. Type /help for the list."
+                ) from None
+            raise NothingToAnswer() from None
         self.write(f"({self.who.display_name}, only you see this) " + render(receipt))
 
     async def drill(self, args: list[str]) -> None:
@@ -242,24 +253,41 @@ class Console:
             spec = parse_drill_args(args[1:])
             view = await self.service.set_drill(PLACE, self.who, spec)
         elif sub == "off":
-            view = await self.service.drill_off(PLACE)
+            view = await self.service.drill_off(PLACE, self.who)
             self.write("Daily drill turned off.")
             return
         elif sub == "status":
             view = await self.service.drill_status(PLACE)
         elif sub == "now":
-            await self.service.drill_now(PLACE)
+            await self.service.drill_now(PLACE, self.who)
             return
         else:
-            raise BadInput("Usage: /drill set HH:MM ZONE [...] | /drill off | status | now")
+            raise BadInput(f"Usage: /drill set {DRILL_USAGE} | /drill off | status | now")
         self.write(render(view))
+
+    async def timezone(self, args: list[str]) -> None:
+        if len(args) != 1:
+            raise BadInput("Usage: /timezone ZONE, e.g. /timezone Europe/Berlin")
+        self.write(render(await self.service.set_timezone(PLACE, self.who, args[0])))
+
+    async def board(self, args: list[str]) -> None:
+        day, at = parse_board_args(args)
+        self.write(render(await self.service.set_weekly_board(PLACE, self.who, day, at)))
+
+    async def settings(self, args: list[str]) -> None:
+        self.write(render(await self.service.tenant_settings(PLACE)))
 
     async def leaderboard(self, args: list[str]) -> None:
         period = args[0].lower() if args else "week"
         self.write(render(await self.service.leaderboard(PLACE, period)))
 
     async def stats(self, args: list[str]) -> None:
-        self.write(render(await self.service.stats(PLACE, self.who)))
+        stats = await self.service.stats(PLACE, self.who)
+        self.write(render(stats))
+        png = await asyncio.to_thread(render_stats_png, stats)
+        path = self.charts / f"studybot-stats-{self.who.user_id}.png"
+        await asyncio.to_thread(path.write_bytes, png)
+        self.write(f"  Chart: {path}")
 
     async def topics(self, args: list[str]) -> None:
         self.write(render(self.service.topics()))
@@ -291,15 +319,10 @@ class Console:
 
 
 def _who(name: str) -> Who:
-    return Who(platform="console", user_id=name.strip().lower(), display_name=name.strip())
+    # the person at the terminal runs this bot: they may manage it
+    return Who("console", name.strip().lower(), name.strip(), can_manage=True)
 
 
-def _choice(text: str) -> int:
-    word = text.strip().lower().rstrip(")").rstrip(".")
-    if word in ANSWER_WORDS:
-        return ANSWER_WORDS[word]
-    if len(word) == 1 and word in "abcde":
-        return "abcde".index(word)
-    raise UnknownCommand(
-        f"'{text.strip()}' is neither a command nor an answer. Type /help for the list."
-    )
+def _shown(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= 40 else text[:39] + "…"

@@ -123,3 +123,8 @@ def matching_zones(prefix: str, limit: int = 25) -> list[str]:
     starts = [z for z in _zones() if z.lower().startswith(needle)]
     inside = [z for z in _zones() if needle in z.lower() and z not in starts]
     return (starts + inside)[:limit]
+
+
+def parse_zone_name(name: str) -> str:
+    """The IANA name of a real zone, as typed (surrounding spaces dropped)."""
+    return check_zone(name.strip())

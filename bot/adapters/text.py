@@ -16,7 +16,11 @@ from bot.core.views import (
     QuestionView,
     ReceiptView,
     RevealView,
+    ReviewCardView,
+    ReviewStepView,
+    StartedView,
     StatsView,
+    TenantSettingsView,
     TopicsView,
 )
 
@@ -91,7 +95,8 @@ def _reveal(view: RevealView) -> str:
             lines.append(f"  Not {view.choices[i] if true_false else LETTERS[i]}: {rationale}")
     lines.append(f"{view.correct_count} of {view.total} got it right.")
     if view.correct_names:
-        lines.append("Correct: " + ", ".join(view.correct_names))
+        more = f" and {view.more_names} more" if view.more_names else ""
+        lines.append("Correct: " + ", ".join(view.correct_names) + more)
     streaks = [f"{name} ({days}-day streak)" for name, days in view.streaks if days > 1]
     if streaks:
         lines.append("Streaks: " + ", ".join(streaks))
@@ -118,6 +123,7 @@ def _stats(view: StatsView) -> str:
         f"  Streak: {view.streak} day(s)",
         f"  Points: {view.points_week} this week, {view.points_all} all time",
         f"  Due now: {view.due_now}, due within 7 days: {view.due_week}",
+        "  Due per day: " + ", ".join(f"{d:%a} {n}" for d, n in view.forecast),
         "  Mastery by concept (mastered/seen/total):",
     ]
     for c in view.concepts:
@@ -155,3 +161,34 @@ def _export(view: ExportView) -> str:
 @render.register
 def _notice(view: NoticeView) -> str:
     return view.text
+
+
+@render.register
+def _started(view: StartedView) -> str:
+    if view.kind == "quiz":
+        about = f" on {view.concept}" if view.concept else ""
+        return f"Quiz started: {view.count} question(s){about}."
+    return "Drill posted."
+
+
+@render.register
+def _review_card(view: ReviewCardView) -> str:
+    return render(view.question)
+
+
+@render.register
+def _review_step(view: ReviewStepView) -> str:
+    text = render(view.feedback)
+    if view.repeated:
+        text = "(already answered; only your first answer counts)\n" + text
+    return text
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@render.register
+def _settings(view: TenantSettingsView) -> str:
+    zone = view.timezone + ("" if view.timezone_explicit else " (from the first drill)")
+    board = "off" if view.board_day is None else f"{WEEKDAYS[view.board_day]} {view.board_time}"
+    return f"Workspace time zone: {zone}. Weekly board: {board}."
