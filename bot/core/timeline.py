@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.clock import Clock, SimulatedClock, as_utc
@@ -37,6 +37,9 @@ class ManualTimer:
         self._deliveries: list[datetime] = []  # heap of instants the sender should run
         self._schedules: dict[int, DrillSchedule] = {}
         self._boards: dict[int, Tenant] = {}
+        # the last instant each daily job ran at: another job run at the same instant
+        # must not push it to the next day
+        self._ran: dict[tuple[str, int], datetime] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = asyncio.Lock()
 
@@ -80,20 +83,24 @@ class ManualTimer:
 
     def _next_event(self, until: datetime) -> tuple[datetime, str, int] | None:
         now = self.clock.now()
+        just_before = now - timedelta(microseconds=1)
         events: list[tuple[datetime, str, int]] = []
         if self._closes and self._closes[0][0] <= until:
             events.append((max(self._closes[0][0], now), "close", self._closes[0][1]))
         if self._deliveries and self._deliveries[0] <= until:
             events.append((max(self._deliveries[0], now), "deliver", 0))
         for schedule in self._schedules.values():
+            after = max(self._ran.get(("fire", schedule.id), just_before), just_before)
             upcoming = next_fire_after(
-                schedule.local_time, schedule.timezone, schedule.weekdays, now
+                schedule.local_time, schedule.timezone, schedule.weekdays, after
             )
             if upcoming and upcoming[0] <= until:
                 events.append((upcoming[0], "fire", schedule.id))
         for tenant in self._boards.values():
             assert tenant.board_day is not None
-            upcoming = next_fire_after(tenant.board_time, tenant.timezone, (tenant.board_day,), now)
+            after = max(self._ran.get(("board", tenant.id), just_before), just_before)
+            zone, day = tenant.timezone, (tenant.board_day,)
+            upcoming = next_fire_after(tenant.board_time, zone, day, after)
             if upcoming and upcoming[0] <= until:
                 events.append((upcoming[0], "board", tenant.id))
         return min(events, key=lambda e: (e[0], _ORDER[e[1]]), default=None)
@@ -108,8 +115,10 @@ class ManualTimer:
                 heapq.heappop(self._deliveries)
             await self.service.deliver_pending()
         elif kind == "board":
+            self._ran[(kind, ident)] = when
             await self.service.post_weekly_boards()
         else:
+            self._ran[(kind, ident)] = when
             await self.service.fire_drill(ident, when)
 
     async def run_due(self) -> None:
