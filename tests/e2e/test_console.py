@@ -210,8 +210,22 @@ def test_version_and_migrate(tmp_path: Path) -> None:
     assert db.is_file() and "up to date" in migrated.stdout
 
 
-@pytest.mark.parametrize("token", ["DISCORD_TOKEN", "SLACK_BOT_TOKEN"])
-def test_a_platform_token_is_not_silently_ignored(tmp_path: Path, token: str) -> None:
-    """With a token set but no adapter in this build, run says so instead of starting."""
-    result = studybot(tmp_path / "t.db", "run", extra_env={token: "x"})
-    assert result.returncode == 2 and token in result.stderr
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("STUDYBOT_TIMEZONE", "Mars/Base", "Unknown time zone 'Mars/Base'"),
+        ("STUDYBOT_TIMEZONE", "Europe", "Unknown time zone 'Europe'"),
+        ("SLACK_HTTP_PORT", "99999", "less than or equal to 65535"),
+        ("QUIZ_COUNT", "0", "greater than or equal to 1"),
+        ("DISCORD_GUILD_ID", "abc", "valid integer"),
+        ("LOG_LEVEL", "chatty", "use one of DEBUG"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(
+    tmp_path: Path, name: str, value: str, said: str
+) -> None:
+    """Start-up refuses a bad setting with one line naming the variable, and no traceback."""
+    result = studybot(tmp_path / "t.db", "run", extra_env={name: value})
+    assert result.returncode == 1
+    assert f"{name}: " in result.stderr and said in result.stderr
+    assert "Traceback" not in result.stderr

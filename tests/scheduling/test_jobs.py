@@ -71,6 +71,7 @@ async def test_job_scheduler_arms_and_disarms_jobs() -> None:
     """watch/unwatch keep one job per schedule; a future close is a date job."""
     clock = SimulatedClock(datetime(2026, 1, 15, tzinfo=UTC))
     jobs = JobScheduler(clock, timedelta(hours=6))
+    jobs.active = True  # the scheduler leader's timer
     jobs.start()
     try:
         jobs.watch_schedule(schedule("Europe/Berlin"))
@@ -79,5 +80,19 @@ async def test_job_scheduler_arms_and_disarms_jobs() -> None:
         assert sorted(jobs.jobs()) == ["close:7", "drill:1"]
         jobs.unwatch_schedule(1)
         assert jobs.jobs() == ["close:7"]
+    finally:
+        jobs.shutdown()
+
+
+async def test_a_follower_timer_arms_nothing() -> None:
+    """A process that is not the scheduler leader keeps no jobs: the leader does the work."""
+    clock = SimulatedClock(datetime(2026, 1, 15, tzinfo=UTC))
+    jobs = JobScheduler(clock, timedelta(hours=6))
+    jobs.start()
+    try:
+        jobs.watch_schedule(schedule("Europe/Berlin"))
+        jobs.close_at(7, datetime(2030, 1, 1, tzinfo=UTC))
+        jobs.deliver_soon(datetime(2030, 1, 1, tzinfo=UTC))
+        assert jobs.jobs() == []
     finally:
         jobs.shutdown()
