@@ -54,8 +54,8 @@ class ChannelAnswers:
         question = self.questions.live(post.question_id)
         choice = parse_answer(text, question.type, len(question.choices))
         if choice is None:
-            letters = LETTERS[: len(question.choices)]
-            raise NotAnAnswer(text, "true or false" if question.type == "truefalse" else letters)
+            letters = ", ".join(LETTERS[: len(question.choices)])
+            raise NotAnAnswer(text, "true, false" if question.type == "truefalse" else letters)
         return choice
 
     async def _answer(
