@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import SHIPPED_QUESTIONS, Settings
 from bot.core.clock import Clock, SimulatedClock, SystemClock
 from bot.core.delivery import PlatformNotRunning
+from bot.core.errors import StudyError
 from bot.core.packs import Problem, load_bank
 from bot.core.ports import ChannelView, Outbox, Place
 from bot.core.questions import QuestionBank
@@ -34,6 +35,8 @@ from bot.storage.engine import create_engine, migrate
 from bot.storage.repository import SqlRepository
 
 log = logging.getLogger(__name__)
+
+READY_TIMEOUT = 60.0  # seconds an adapter may take to connect and sync its commands
 
 
 class Adapter(Protocol):
@@ -173,12 +176,18 @@ async def start(
     started: list[Adapter] = []
     try:
         for adapter in adapters:
-            await adapter.start(service)
-            started.append(adapter)
-        await asyncio.gather(*(a.wait_ready() for a in adapters))
-    except BaseException:
+            try:
+                await adapter.start(service)
+            finally:
+                started.append(adapter)  # stop() must close what start() opened so far
+            await asyncio.wait_for(adapter.wait_ready(), READY_TIMEOUT)
+    except BaseException as error:
         app.adapters = started
         await app.stop()
+        if isinstance(error, Exception) and not isinstance(error, StudyError):
+            platform = started[-1].platform if started else "a"
+            reason = "it was not ready in time" if isinstance(error, TimeoutError) else error
+            raise StudyError(f"The {platform} adapter could not start: {reason}") from error
         raise
     app.adapters = started
     app.leadership = Leadership(engine, service, timer)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.errors import BadInput
 from bot.core.schedules import check_zone
@@ -41,10 +42,30 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias="SLACK_SIGNING_SECRET"
     )
-    slack_http_port: int = Field(default=3000, ge=1, le=65535, validation_alias="SLACK_HTTP_PORT")
+    # 0 picks any free port (tests read the adapter's http_port)
+    slack_http_port: int = Field(default=3000, ge=0, le=65535, validation_alias="SLACK_HTTP_PORT")
+    slack_http_host: str = Field(default="0.0.0.0", validation_alias="SLACK_HTTP_HOST")
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
-    # Slack user ids who may manage drills besides workspace admins and owners
-    slack_admin_users: str = Field(default="", validation_alias="SLACK_ADMIN_USERS")
+    # Slack user ids who may manage drills besides workspace admins and owners: "U01,U02"
+    slack_admin_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="SLACK_ADMIN_USERS"
+    )
+
+    @field_validator("slack_admin_users", mode="before")
+    @classmethod
+    def _user_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [u.strip() for u in value.split(",") if u.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _slack_mode(self) -> Settings:
+        if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
+            raise ValueError(
+                "SLACK_BOT_TOKEN needs SLACK_APP_TOKEN (Socket Mode) "
+                "or SLACK_SIGNING_SECRET (HTTP mode)"
+            )
+        return self
 
     @field_validator("default_timezone")
     @classmethod
@@ -82,10 +103,6 @@ class Settings(BaseSettings):
         return timedelta(hours=self.drill_grace_hours)
 
     @property
-    def slack_admins(self) -> frozenset[str]:
-        return frozenset(u.strip() for u in self.slack_admin_users.split(",") if u.strip())
-
-    @property
     def platforms(self) -> tuple[str, ...]:
         """The chat platforms whose tokens are set; none means the console."""
         found = []
@@ -103,7 +120,7 @@ def load_settings() -> Settings:
     except ValidationError as error:
         lines = []
         for problem in error.errors():
-            name = str(problem["loc"][0]) if problem["loc"] else "settings"
+            name = str(problem["loc"][0]) if problem["loc"] else "SLACK_BOT_TOKEN"
             given = problem.get("input")
             shown = "" if name.endswith(("TOKEN", "SECRET")) else f" (got {given!r:.60})"
             message = problem["msg"].removeprefix("Value error, ")
