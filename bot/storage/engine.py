@@ -22,22 +22,37 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 # Any constant works; it only has to be the same in every bot process.
 _MIGRATION_LOCK = 0x5354_5544
 
+# An execution option on a connection: its next transaction only reads.
+READONLY = "studybot_readonly"
 
-def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
+# How long a SQLite writer waits for another process's write lock before failing.
+# In one process writers queue on an asyncio.Lock instead (see SqlRepository).
+BUSY_TIMEOUT_MS = 30_000
+
+
+def create_engine(
+    url: str, *, foreign_keys: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> AsyncEngine:
     """An async engine for `url`.
 
-    SQLite connections get WAL, a busy timeout and enforced foreign keys.
+    SQLite connections get WAL, synchronous=FULL, a busy timeout and enforced
+    foreign keys; a transaction begins IMMEDIATE (taking the write lock) unless
+    the connection carries the READONLY execution option, which begins a
+    deferred, query-only transaction instead.
     `foreign_keys=False` is for migrations only: rebuilding a SQLite table in
     batch mode drops it, and with enforcement on that drop cascades to children.
+    Postgres connections are checked before use (a failover or restart closes them).
     A `search_path` query parameter on a postgresql+asyncpg URL sets the
     session's search path, so one database can hold several isolated schemas.
     """
     parsed = make_url(url)
     check_writable(parsed)
     parsed, connect_args = _split_search_path(parsed)
-    engine = create_async_engine(parsed, connect_args=connect_args)
     if parsed.get_backend_name() == "sqlite":
-        _configure_sqlite(engine, foreign_keys=foreign_keys)
+        engine = create_async_engine(parsed, connect_args=connect_args)
+        _configure_sqlite(engine, foreign_keys=foreign_keys, busy_timeout_ms=busy_timeout_ms)
+    else:
+        engine = create_async_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
     return engine
 
 
@@ -136,7 +151,7 @@ def _split_search_path(url: URL) -> tuple[URL, dict[str, Any]]:
     return url.difference_update_query(["search_path"]), settings
 
 
-def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN away from the sqlite3 module, which skips it before SELECT and
@@ -144,13 +159,26 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # Durability: FULL syncs the WAL at every commit, so a transaction that has
+        # committed (an answer the learner was told counts) survives a power cut,
+        # not only a crash of the process. NORMAL would be faster but may lose the
+        # last commits on power loss.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # IMMEDIATE takes the write lock up front. A deferred transaction that reads
-        # and then writes fails at once with "database is locked" when another
-        # writer committed in between; this way it waits on busy_timeout instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        readonly = bool(connection.get_execution_options().get(READONLY, False))
+        # query_only makes a write in a read-only unit an error instead of a
+        # silent grab of the write lock; it stays set per connection until changed.
+        info = connection.connection.info
+        if info.get(READONLY, False) != readonly:
+            connection.exec_driver_sql(f"PRAGMA query_only={'ON' if readonly else 'OFF'}")
+            info[READONLY] = readonly
+        # A deferred BEGIN never takes the write lock, so readers never block writers
+        # (WAL gives them a snapshot). Writers begin IMMEDIATE: a deferred transaction
+        # that reads and then writes fails at once with "database is locked" when
+        # another writer committed in between; this way it waits on busy_timeout.
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")

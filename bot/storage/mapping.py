@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -9,12 +11,16 @@ from sqlalchemy import Row
 from bot.core.records import (
     AnswerRecord,
     BoardRow,
+    Delivery,
     DrillSchedule,
     Learner,
+    NewDelivery,
     NewPost,
     NewSchedule,
     Post,
     QuizRound,
+    ReviewItem,
+    ReviewSession,
     Tenant,
 )
 from bot.core.srs import CardState
@@ -22,7 +28,13 @@ from bot.core.srs import CardState
 
 def tenant(row: Row[Any]) -> Tenant:
     return Tenant(
-        id=row.id, platform=row.platform, external_id=row.external_id, timezone=row.timezone
+        id=row.id,
+        platform=row.platform,
+        external_id=row.external_id,
+        timezone=row.timezone,
+        timezone_explicit=bool(row.timezone_explicit),
+        board_day=row.board_day,
+        board_time=row.board_time,
     )
 
 
@@ -76,6 +88,7 @@ def answer(row: Row[Any]) -> AnswerRecord:
         points=row.points,
         answered_at=row.answered_at,
         learner_name=row.display_name,
+        learner_user_id=row.platform_user_id,
     )
 
 
@@ -103,6 +116,7 @@ def board_row(row: Row[Any]) -> BoardRow:
         points=int(row.points),
         correct=int(row.correct),
         answered=int(row.answered),
+        platform_user_id=row.platform_user_id,
     )
 
 
@@ -181,4 +195,78 @@ def quiz_round(row: Row[Any]) -> QuizRound:
         roster=tuple(row.roster),
         started_at=row.started_at,
         finished_at=row.finished_at,
+    )
+
+
+def review_items(items: Sequence[ReviewItem]) -> list[dict[str, Any]]:
+    """Review items as JSON: instants as ISO 8601 text with their UTC offset."""
+    return [
+        {
+            "question_id": item.question_id,
+            "shown_at": _iso(item.shown_at),
+            "choice": item.choice,
+            "answered_at": _iso(item.answered_at) if item.answered_at else None,
+        }
+        for item in items
+    ]
+
+
+def review_session(row: Row[Any]) -> ReviewSession:
+    return ReviewSession(
+        id=row.id,
+        learner_id=row.learner_id,
+        tenant_id=row.tenant_id,
+        size=row.size,
+        items=tuple(
+            ReviewItem(
+                question_id=item["question_id"],
+                shown_at=datetime.fromisoformat(item["shown_at"]),
+                choice=item["choice"],
+                answered_at=(
+                    datetime.fromisoformat(item["answered_at"]) if item["answered_at"] else None
+                ),
+            )
+            for item in row.items
+        ),
+        started_at=row.started_at,
+        last_activity_at=row.last_activity_at,
+    )
+
+
+def _iso(instant: datetime) -> str:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"naive datetime {instant!r}: store aware UTC instants only")
+    return instant.astimezone(UTC).isoformat()
+
+
+def delivery_values(new: NewDelivery) -> dict[str, Any]:
+    return {
+        "kind": new.kind,
+        "tenant_id": new.tenant_id,
+        "channel": new.channel,
+        "dedup_key": new.dedup_key,
+        "post_id": new.post_id,
+        "round_id": new.round_id,
+        "week_start": new.week_start,
+        "created_at": new.created_at,
+        "next_attempt_at": new.created_at,
+        "attempts": 0,
+    }
+
+
+def delivery(row: Row[Any]) -> Delivery:
+    return Delivery(
+        id=row.id,
+        kind=row.kind,
+        tenant_id=row.tenant_id,
+        channel=row.channel,
+        dedup_key=row.dedup_key,
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        attempts=row.attempts,
+        post_id=row.post_id,
+        round_id=row.round_id,
+        week_start=row.week_start,
+        delivered_at=row.delivered_at,
+        message_id=row.message_id,
     )

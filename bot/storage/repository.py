@@ -2,29 +2,78 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.ports import Unit
-from bot.storage.channels import ChannelStore
-from bot.storage.engine import open_connection
-from bot.storage.learning import LearningStore
+from bot.storage.answers import AnswerTables
+from bot.storage.cards import CardTables
+from bot.storage.deliveries import DeliveryTables
+from bot.storage.engine import READONLY, open_connection
+from bot.storage.learners import LearnerTables
+from bot.storage.posts import PostTables
+from bot.storage.questions import QuestionTables
+from bot.storage.reviews import ReviewTables
+from bot.storage.rounds import RoundTables
+from bot.storage.schedules import ScheduleTables
+from bot.storage.tenants import TenantTables
+
+# One queue of writers per SQLite engine, shared by every SqlRepository on it.
+_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 class SqlRepository:
-    """Opens units of work on an engine; the engine's owner disposes of it."""
+    """Opens units of work on an engine; the engine's owner disposes of it.
+
+    SQLite lets one transaction write at a time. Rather than have concurrent
+    writers of this process spin on the busy timeout (and fail with "database is
+    locked" when it runs out), write units of one engine wait their turn on an
+    asyncio.Lock, first come first served. Read-only units skip the queue and
+    never take the write lock. A write unit must not open another write unit.
+    On Postgres every unit runs at once; row locks and constraints decide.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._writers: asyncio.Lock | None = None
+        if engine.dialect.name == "sqlite":
+            self._writers = _WRITERS.setdefault(engine, asyncio.Lock())
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[Unit]:
-        """One connection and transaction: commit on normal exit, roll back on error."""
-        async with open_connection(self._engine) as connection, connection.begin():
-            yield SqlUnit(connection)
+    async def unit(self, readonly: bool = False) -> AsyncIterator[Unit]:
+        """One connection and transaction: commit on normal exit, roll back on error.
+
+        A read-only unit cannot write (SQLite: query_only; Postgres: READ ONLY).
+        """
+        turn: AbstractAsyncContextManager[object] = (
+            self._writers if self._writers is not None and not readonly else nullcontext()
+        )
+        async with turn, open_connection(self._engine) as connection:
+            if readonly:
+                await connection.execution_options(**{READONLY: True, "postgresql_readonly": True})
+            async with connection.begin():
+                yield SqlUnit(connection)
 
 
-class SqlUnit(LearningStore, ChannelStore):
-    """The Unit port on one open transaction: learner data and channel activity."""
+class SqlUnit(
+    TenantTables,
+    LearnerTables,
+    QuestionTables,
+    CardTables,
+    AnswerTables,
+    PostTables,
+    ScheduleTables,
+    RoundTables,
+    ReviewTables,
+    DeliveryTables,
+):
+    """The Unit port on one open transaction."""
+
+
+def _check_protocol(unit: SqlUnit) -> Unit:
+    """Never called: lets mypy prove SqlUnit satisfies the port."""
+    return unit

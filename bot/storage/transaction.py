@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import ColumnElement, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Select
@@ -21,8 +21,21 @@ class Transaction:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
 
+    def _in_code_point_order(self, column: ColumnElement[str]) -> ColumnElement[str]:
+        """Text ordered by code point on every backend, whatever the database's locale.
+
+        SQLite compares bytes already; Postgres follows its collation unless told "C".
+        """
+        if self._db.dialect.name == "postgresql":
+            return column.collate("C")
+        return column
+
     async def _rows(self, query: Select[Any]) -> list[Any]:
         return list(await self._db.execute(query))
+
+    async def _first(self, query: Select[Any]) -> Row[Any] | None:
+        row: Row[Any] | None = (await self._db.execute(query)).first()
+        return row
 
     async def _insert_or_none(self, statement: ReturningInsert[Any]) -> Row[Any] | None:
         """The RETURNING row of an insert, or None when it hit a unique constraint."""

@@ -20,24 +20,25 @@ from bot.storage.tables import cards
 from .backends import open_backend
 
 
-async def _pragmas(connection: AsyncConnection) -> tuple[str, int, int]:
+async def _pragmas(connection: AsyncConnection) -> tuple[str, int, int, int]:
     journal = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar_one()
     foreign_keys = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar_one()
     busy = (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar_one()
+    synchronous = (await connection.exec_driver_sql("PRAGMA synchronous")).scalar_one()
     await connection.commit()
-    return journal, foreign_keys, busy
+    return journal, foreign_keys, busy, synchronous
 
 
 async def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
-    """Every new SQLite connection runs in WAL mode with foreign keys and a 5 s busy timeout."""
+    """Every SQLite connection: WAL, foreign keys, a 30 s busy timeout, synchronous=FULL (2)."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'pragmas.db'}")
     try:
         async with engine.connect() as first, engine.connect() as second:
             raw_first = (await first.get_raw_connection()).driver_connection
             raw_second = (await second.get_raw_connection()).driver_connection
             assert raw_first is not raw_second
-            assert await _pragmas(first) == ("wal", 1, 5000)
-            assert await _pragmas(second) == ("wal", 1, 5000)
+            assert await _pragmas(first) == ("wal", 1, 30000, 2)
+            assert await _pragmas(second) == ("wal", 1, 30000, 2)
     finally:
         await engine.dispose()
 

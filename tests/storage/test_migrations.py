@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 
-from bot.storage import create_engine, migrate
+from bot.core.records import Tenant
+from bot.storage import SqlRepository, create_engine, migrate
 from bot.storage.engine import alembic_config
 from bot.storage.tables import metadata
 
@@ -89,3 +91,29 @@ async def test_migrate_does_not_depend_on_the_working_directory(
         await engine.dispose()
     assert (elsewhere / "relative.db").exists()
     assert set(metadata.tables) <= tables
+
+
+async def test_upgrade_keeps_existing_tenants_with_default_settings(backend: Backend) -> None:
+    """A tenant stored under 0001 reads back after 0002: implicit zone, Monday 09:00 board."""
+
+    def to_0001(connection: Connection) -> None:
+        config = alembic_config(backend.url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+
+    async with backend.engine.begin() as connection:
+        await connection.run_sync(to_0001)
+        await connection.execute(
+            text(
+                "INSERT INTO tenants (platform, external_id, timezone) "
+                "VALUES ('slack', 'T-old', 'Asia/Tokyo')"
+            )
+        )
+    await migrate(backend.url)
+    async with SqlRepository(backend.engine).unit(readonly=True) as unit:
+        tenant = await unit.find_tenant("slack", "T-old")
+        boards = await unit.tenants_with_boards()
+    assert tenant == Tenant(tenant.id if tenant else 0, "slack", "T-old", "Asia/Tokyo")
+    assert tenant is not None and (tenant.board_day, tenant.board_time) == (0, time(9))
+    assert not tenant.timezone_explicit
+    assert boards == [tenant]
