@@ -22,8 +22,9 @@ from bot.storage.rounds import RoundTables
 from bot.storage.schedules import ScheduleTables
 from bot.storage.tenants import TenantTables
 
-# One queue of writers per SQLite engine, shared by every SqlRepository on it.
-_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+# One queue of writers per SQLite engine (and event loop), shared by every SqlRepository on it.
+_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]]
+_WRITERS = weakref.WeakKeyDictionary()
 
 
 class SqlRepository:
@@ -39,9 +40,7 @@ class SqlRepository:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._writers: asyncio.Lock | None = None
-        if engine.dialect.name == "sqlite":
-            self._writers = _WRITERS.setdefault(engine, asyncio.Lock())
+        self._queue_writers = engine.dialect.name == "sqlite"
 
     @asynccontextmanager
     async def unit(self, readonly: bool = False) -> AsyncIterator[Unit]:
@@ -50,13 +49,23 @@ class SqlRepository:
         A read-only unit cannot write (SQLite: query_only; Postgres: READ ONLY).
         """
         turn: AbstractAsyncContextManager[object] = (
-            self._writers if self._writers is not None and not readonly else nullcontext()
+            _writer_lock(self._engine) if self._queue_writers and not readonly else nullcontext()
         )
         async with turn, open_connection(self._engine) as connection:
             if readonly:
                 await connection.execution_options(**{READONLY: True, "postgresql_readonly": True})
             async with connection.begin():
                 yield SqlUnit(connection)
+
+
+def _writer_lock(engine: AsyncEngine) -> asyncio.Lock:
+    """The engine's writer queue on the running loop (a lock belongs to one loop)."""
+    loop = asyncio.get_running_loop()
+    known = _WRITERS.get(engine)
+    if known is None or known[0] is not loop:
+        known = (loop, asyncio.Lock())
+        _WRITERS[engine] = known
+    return known[1]
 
 
 class SqlUnit(

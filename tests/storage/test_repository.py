@@ -14,7 +14,7 @@ from sqlalchemy.exc import StatementError
 
 from bot.core.errors import AlreadyAnswered
 from bot.core.ports import Repository
-from bot.core.records import Learner, NewReview, Post, ReviewItem
+from bot.core.records import Learner, NewReview, Post, QuestionRow, ReviewItem
 from bot.core.srs import CardState
 from bot.storage import SqlRepository, create_engine
 
@@ -235,3 +235,21 @@ async def test_data_survives_reopening_the_database(backend: Backend, world: Wor
     assert learner == world.alice
     assert stored == card(T0)
     assert active == set(QUESTION_IDS)
+
+
+async def test_concurrent_question_syncs_both_succeed(repo: Repository) -> None:
+    """Two units syncing the same new bank at once (two processes starting) both succeed."""
+    rows = [QuestionRow(f"n{i}", "tokens", f"h{i}") for i in range(50)]
+    started = [asyncio.Event(), asyncio.Event()]
+
+    async def sync(me: int) -> None:
+        async with repo.unit() as unit:
+            await unit.active_question_ids()
+            started[me].set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(started[1 - me].wait(), 0.3)
+            await unit.sync_questions(rows)
+
+    await asyncio.gather(sync(0), sync(1))
+    async with repo.unit(readonly=True) as unit:
+        assert await unit.active_question_ids() == {row.id for row in rows}
