@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import signal
 import sys
@@ -145,6 +146,9 @@ async def _run_console(settings: Settings, start_at: datetime | None) -> int:
         advance = timer.advance_to if isinstance(timer, ManualTimer) else None
         console = Console(app.service, timer, clock, write, advance=advance)
         interactive = sys.stdin.isatty()
+        # bytes that are not UTF-8 reach the console as surrogates, which it refuses politely
+        if isinstance(sys.stdin, io.TextIOWrapper):
+            sys.stdin.reconfigure(errors="surrogateescape")
         if interactive:
             mode = f"simulated clock at {clock.now():%Y-%m-%d %H:%M} UTC" if start_at else "live"
             write(

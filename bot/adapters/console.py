@@ -14,7 +14,7 @@ import shlex
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -30,7 +30,7 @@ from bot.core.errors import (
     StudyError,
     UnknownCommand,
 )
-from bot.core.ports import ChannelView, Place, Who
+from bot.core.ports import ChannelView, Place, Who, clean_name
 from bot.core.questions import LETTERS
 from bot.core.service import StudyService
 from bot.core.typed import parse_answer
@@ -39,6 +39,7 @@ from bot.core.views import NoticeView, QuestionView, ReviewCardView
 log = logging.getLogger(__name__)
 
 PLACE = Place(platform="console", tenant="local", channel="#study")
+MAX_ADVANCE = timedelta(days=60)
 REVIEW_BATCH = 10
 KEEPS_REVIEW = {"/as", "/help"}  # every other command ends the learner's review batch
 
@@ -128,6 +129,9 @@ class Console:
         line = line.strip()
         if not line or line.startswith("#"):
             return True
+        if any("\udc80" <= c <= "\udcff" for c in line):  # undecodable bytes, kept by the reader
+            self.write("! That line is not valid UTF-8; nothing was done.")
+            return True
         if line in ("/quit", "/exit"):
             return False
         try:
@@ -165,7 +169,8 @@ class Console:
             if not line:
                 return 0
             if not interactive and line.strip():
-                self.write(f"{self.who.display_name}> {line.strip()}")
+                echo = line.strip().encode("utf-8", "replace").decode("utf-8")[:200]
+                self.write(f"{self.who.display_name}> {echo}")
             if not await self.handle(line):
                 return 0
 
@@ -240,11 +245,11 @@ class Console:
         try:
             receipt = await self.service.answer_in_channel(PLACE, self.who, text)
         except (NotAnAnswer, NothingToAnswer, NotHere):
-            if parse_answer(text, "truefalse", 5) is None:
+            if parse_answer(text, "truefalse", len(LETTERS)) is None:
                 raise UnknownCommand(
                     f"'{_shown(text)}' is neither a command nor an answer. Type /help for the list."
                 ) from None
-            raise NothingToAnswer() from None
+            raise
         self.write(f"({self.who.display_name}, only you see this) " + render(receipt))
 
     async def drill(self, args: list[str]) -> None:
@@ -314,13 +319,19 @@ class Console:
             raise BadInput("/advance needs a simulated clock: studybot run --simulated-clock")
         if len(args) != 1:
             raise BadInput("Usage: /advance DURATION, e.g. /advance 90m or /advance 24h")
-        await self.advance(self.clock.now() + parse_duration(args[0]))
+        step = parse_duration(args[0])
+        if step > MAX_ADVANCE:
+            raise BadInput(f"Advance at most {MAX_ADVANCE.days}d at a time.")
+        await self.advance(self.clock.now() + step)
         self.write(f"Clock: {when(self.clock.now())}")
 
 
 def _who(name: str) -> Who:
     # the person at the terminal runs this bot: they may manage it
-    return Who("console", name.strip().lower(), name.strip(), can_manage=True)
+    shown = clean_name(name)
+    if not shown:
+        raise BadInput("A name needs at least one visible character.")
+    return Who("console", shown.lower(), shown, can_manage=True)
 
 
 def _shown(text: str) -> str:

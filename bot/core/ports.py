@@ -51,6 +51,20 @@ class Who:
     display_name: str
     can_manage: bool = False  # may manage the workspace (Discord Manage Server, Slack admin)
 
+    def __post_init__(self) -> None:
+        # names come from users: a NUL, a megabyte or only spaces must not reach the database
+        object.__setattr__(self, "display_name", clean_name(self.display_name) or "learner")
+
+
+NAME_LIMIT = 80
+
+
+def clean_name(text: str) -> str:
+    """A display name fit to store and show: control characters dropped, spaces folded,
+    at most NAME_LIMIT characters; "" when nothing visible is left."""
+    visible = "".join(c if c.isprintable() else " " for c in text[: NAME_LIMIT * 4])
+    return " ".join(visible.split())[:NAME_LIMIT].strip()
+
 
 class TenantStore(Protocol):
     async def ensure_tenant(self, platform: str, external_id: str, timezone: str) -> Tenant: ...
