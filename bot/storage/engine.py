@@ -10,6 +10,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
@@ -136,9 +138,24 @@ def describe(url: URL) -> str:
 
 def _upgrade(connection: Connection, url: str) -> None:
     config = alembic_config(url)
+    check_not_newer(connection, config)
     # migrations/env.py runs on this connection instead of opening its own.
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def check_not_newer(connection: Connection, config: Config) -> None:
+    """Refuse, in one line, a database migrated by a newer studybot than this one."""
+    current = MigrationContext.configure(connection).get_current_heads()
+    script = ScriptDirectory.from_config(config)
+    known = {rev.revision for rev in script.walk_revisions()}
+    unknown = [rev for rev in current if rev not in known]
+    if unknown:
+        raise StorageUnavailable(
+            f"The database is at schema revision {', '.join(unknown)}, newer than this build of "
+            f"studybot knows (its newest is {script.get_current_head()}). "
+            "Run a newer studybot, or point DATABASE_URL at another database."
+        )
 
 
 def _split_search_path(url: URL) -> tuple[URL, dict[str, Any]]:

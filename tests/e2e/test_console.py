@@ -229,3 +229,17 @@ def test_a_bad_setting_is_one_line_naming_it(
     assert result.returncode == 1
     assert f"{name}: " in result.stderr and said in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_from_a_newer_build_is_one_line(tmp_path: Path) -> None:
+    """A schema revision this build does not know stops start-up with one line naming both."""
+    import sqlite3
+
+    db = tmp_path / "newer.db"
+    assert studybot(db, "migrate").returncode == 0
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    result = studybot(db, "run")
+    assert result.returncode == 1
+    assert "revision 0099_future, newer than this build" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
