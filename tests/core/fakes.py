@@ -77,16 +77,19 @@ class FakeRepository:
         self._tables = _Tables()
 
     def unit(self, readonly: bool = False) -> AbstractAsyncContextManager[FakeUnit]:
-        return self._transaction()
+        return self._transaction(readonly)
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[FakeUnit]:
+    async def _transaction(self, readonly: bool) -> AsyncIterator[FakeUnit]:
         snapshot = copy.deepcopy(self._tables)
         try:
             yield FakeUnit(self._tables)
         except BaseException:
             self._tables.restore(snapshot)
             raise
+        if readonly and self._tables != snapshot:
+            self._tables.restore(snapshot)
+            raise AssertionError("a read-only unit wrote")  # as SQL refuses a write there
 
 
 class FakeUnit:
