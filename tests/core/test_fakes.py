@@ -169,3 +169,13 @@ async def test_failed_outbox_post_raises_once_then_recovers() -> None:
         await outbox.post(place, "hello")
     assert await outbox.post(place, "hello") == "m1"
     assert outbox.posts == [(place, "hello")]
+
+
+async def test_a_read_only_unit_that_writes_fails_and_keeps_nothing() -> None:
+    """Writing in a read-only unit is an error (as on SQL), so core tests catch it."""
+    repo = FakeRepository()
+    with pytest.raises(AssertionError, match="read-only"):
+        async with repo.unit(readonly=True) as unit:
+            await unit.ensure_learner("console", "ada", "Ada")
+    async with repo.unit(readonly=True) as unit:
+        assert await unit.find_learner("console", "ada") is None

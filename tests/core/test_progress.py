@@ -2,63 +2,159 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from bot.core.errors import BadInput
+from bot.core.ports import Place, Who
 from bot.core.schedules import DrillSpec
-from tests.core.conftest import ANA, BOB, PLACE, World
+from bot.core.srs import Grade
+from bot.core.views import ConceptProgress, StatsView
+from tests.core.conftest import ANA, BOB, MOD, PLACE, World, wrong
 
 
-async def drill_answered(world: World, right: dict) -> None:  # type: ignore[type-arg]
-    drill = await world.service.drill_now(PLACE)
-    question = world.bank.get(drill.question_id)
-    assert question is not None
+async def drill_answered(world: World, right: dict[Who, bool], place: Place = PLACE) -> None:
+    """A drill posted now, answered by each learner right or wrong, then revealed."""
+    await world.service.drill_now(place, MOD)
+    await world.deliver()
+    drill = world.questions("drill")[-1]
+    question = world.question(drill)
     for who, ok in right.items():
-        await world.service.answer_in_channel(
-            PLACE, who, question.answer if ok else (question.answer + 1) % 4
-        )
-    await world.timer.advance_to(world.clock.now() + timedelta(hours=9))
+        choice = question.answer if ok else wrong(question)
+        await world.service.record_answer(place, who, drill.post_id or 0, choice)
+    await world.advance(timedelta(hours=9))
 
 
 async def test_weekly_board_resets_on_monday_but_all_time_keeps_counting(world: World) -> None:
     """Points from last week leave the weekly board on Monday and stay on the all-time one."""
     await drill_answered(world, {ANA: True, BOB: False})  # Thursday 15 Jan
     week = await world.service.leaderboard(PLACE, "week")
-    assert [(r.display_name, r.points) for r in week.rows] == [("Ana", 10), ("Bob", 0)]
+    assert [(r.display_name, r.points, r.correct, r.answered) for r in week.rows] == [
+        ("Ana", 10, 1, 1),
+        ("Bob", 0, 0, 1),
+    ]
+    assert (week.kind, week.title, week.period_start) == (
+        "week",
+        "Leaderboard: week of 2026-01-12 (UTC)",
+        date(2026, 1, 12),
+    )
     await world.timer.advance_to(datetime(2026, 1, 19, 12, tzinfo=UTC))  # Monday
     await drill_answered(world, {BOB: True})
     week = await world.service.leaderboard(PLACE, "week")
     assert [(r.display_name, r.points) for r in week.rows] == [("Bob", 10)]
+    total = await world.service.leaderboard(PLACE)
+    assert total.kind == "week"
     total = await world.service.leaderboard(PLACE, "all")
     assert [(r.display_name, r.points) for r in total.rows] == [("Ana", 10), ("Bob", 10)]
-    with pytest.raises(BadInput):
+    assert (total.kind, total.title, total.period_start) == ("all", "Leaderboard: all time", None)
+    with pytest.raises(BadInput) as raised:
         await world.service.leaderboard(PLACE, "month")
+    assert str(raised.value) == "The period is 'week' or 'all'."
+
+
+async def test_a_board_shows_ten_rows_of_this_workspace_only(world: World) -> None:
+    """Eleven scorers show the best ten; another workspace's points are not counted."""
+    people = {Who("test", f"u-{n}", f"P{n:02}"): True for n in range(11)}
+    await drill_answered(world, people)
+    await drill_answered(world, {ANA: True}, place=Place("test", "guild-2", "#x"))
+    board = await world.service.leaderboard(PLACE, "all")
+    assert len(board.rows) == 10 and "Ana" not in [r.display_name for r in board.rows]
 
 
 async def test_weeks_follow_the_zone_of_the_channel_drill(world: World) -> None:
     """With a Tokyo drill, a Sunday 20:00 UTC answer already counts for Tokyo's Monday."""
-    await world.service.set_drill(PLACE, ANA, DrillSpec(time(9, 0), "Asia/Tokyo"))
+    await world.service.set_drill(PLACE, MOD, DrillSpec(time(9, 0), "Asia/Tokyo"))
     await world.timer.advance_to(datetime(2026, 1, 18, 20, tzinfo=UTC))
     await drill_answered(world, {ANA: True})
     week = await world.service.leaderboard(PLACE, "week")
-    assert week.period_start is not None and week.period_start.isoformat() == "2026-01-19"
+    assert week.period_start == date(2026, 1, 19)
     assert [r.points for r in week.rows] == [10]
 
 
 async def test_stats_show_accuracy_streak_due_and_mastery(world: World) -> None:
     """Two days of answers: 2 answered, 1 right, a 2-day streak, a card due, per-concept rows."""
     await drill_answered(world, {ANA: True})
-    await world.timer.advance_to(world.clock.now() + timedelta(hours=20))
+    await world.advance(timedelta(hours=20))
     await drill_answered(world, {ANA: False})
     stats = await world.service.stats(PLACE, ANA)
-    assert (stats.answered, stats.correct, stats.streak) == (2, 1, 2)
+    assert (stats.name, stats.answered, stats.correct, stats.streak) == ("Ana", 2, 1, 2)
     assert stats.accuracy == pytest.approx(0.5)
+    assert (stats.points_week, stats.points_all, stats.timezone) == (10, 10, "UTC")
     assert stats.due_now >= 1 and stats.due_week >= stats.due_now
-    assert {c.concept for c in stats.concepts} == {"alpha", "beta", "gamma"}
+    assert [c.concept for c in stats.concepts] == ["alpha", "beta", "gamma"]
     assert sum(c.answered for c in stats.concepts) == 2
+    assert sum(c.correct for c in stats.concepts) == 1
+    assert sum(c.seen for c in stats.concepts) == 2
+    assert all(c.total == 6 and c.mastered == 0 for c in stats.concepts)
+    assert stats.concepts[0].title == "Concept alpha"
+
+
+async def test_someone_elses_stats_and_an_unknown_learner(world: World) -> None:
+    """Stats for a member read their data; a learner never seen has zeros and no accuracy."""
+    await drill_answered(world, {BOB: True})
+    bob = await world.service.stats(PLACE, ANA, member=BOB)
+    assert (bob.name, bob.answered, bob.points_all) == ("Bob", 1, 10)
+    nobody = await world.service.stats(PLACE, Who("test", "u-new", "Newt"))
+    assert (nobody.name, nobody.answered, nobody.accuracy, nobody.streak) == ("Newt", 0, 0.0, 0)
+    assert [count for _, count in nobody.forecast] == [0] * 7
+
+
+async def test_points_count_per_workspace_and_week(world: World) -> None:
+    """Stats points are this workspace's: all time, and this week's since Monday."""
+    await drill_answered(world, {ANA: True})
+    await drill_answered(world, {ANA: True}, place=Place("test", "guild-2", "#x"))
+    await world.timer.advance_to(datetime(2026, 1, 19, 12, tzinfo=UTC))
+    await drill_answered(world, {ANA: True})
+    stats = await world.service.stats(PLACE, ANA)
+    assert (stats.answered, stats.points_week, stats.points_all) == (3, 10, 20)
+
+
+async def test_the_forecast_covers_seven_local_days_with_overdue_today(world: World) -> None:
+    """Overdue cards count today; cards due later fall on their local day; 7 days shown."""
+    await drill_answered(world, {ANA: False})  # due again within minutes: overdue later
+    async with world.repo.unit() as u:
+        learner = await u.find_learner(ANA.platform, ANA.user_id)
+        assert learner is not None
+        [stored] = await u.cards_of(learner.id)
+        base = stored.card
+        for n, days in enumerate((2, 2, 6, 7)):
+            due = datetime(2026, 1, 15, 23, 30, tzinfo=UTC) + timedelta(days=days)
+            await u.save_card(learner.id, f"beta-{n}", dataclasses.replace(base, due=due))
+    await world.service.set_timezone(PLACE, MOD, "Asia/Tokyo")  # 23:30 UTC is next day there
+    stats = await world.service.stats(PLACE, ANA)
+    today = date(2026, 1, 16)  # 16:00 UTC on 15 Jan is the 16th in Tokyo
+    assert stats.timezone == "Asia/Tokyo"
+    assert stats.forecast == (
+        (today, 1),
+        (today + timedelta(days=1), 0),
+        (today + timedelta(days=2), 2),
+        (today + timedelta(days=3), 0),
+        (today + timedelta(days=4), 0),
+        (today + timedelta(days=5), 0),
+        (today + timedelta(days=6), 1),
+    )
+    assert (stats.due_now, stats.due_week) == (1, 4)
+
+
+async def test_read_only_use_cases_create_no_rows(world: World) -> None:
+    """Boards, stats, topics, settings, status and export of strangers write nothing."""
+    stranger = Who("test", "u-x", "X")
+    place = Place("test", "guild-7", "#new")
+    before = copy.deepcopy(world.repo._tables)
+    await world.service.leaderboard(place, "week")
+    await world.service.leaderboard(place, "all")
+    stats = await world.service.stats(place, stranger, member=BOB)
+    assert stats.name == "Bob"
+    world.service.topics()
+    await world.service.tenant_settings(place)
+    await world.service.drill_status(place)
+    await world.service.export_learner(stranger)
+    assert await world.service.forget_learner(stranger) is False
+    assert world.repo._tables == before
 
 
 async def test_topics_list_concepts_with_counts(world: World) -> None:
@@ -70,15 +166,91 @@ async def test_topics_list_concepts_with_counts(world: World) -> None:
     )
 
 
-async def test_export_then_forget_removes_only_my_data(world: World) -> None:
-    """Export is JSON with my answers and cards; forget deletes them and leaves Bob's."""
-    await drill_answered(world, {ANA: True, BOB: True})
+async def test_the_export_holds_every_answer_and_card_field(world: World) -> None:
+    """The export names the learner and every stored field of answers and cards, as JSON."""
+    await drill_answered(world, {ANA: False, BOB: True})
+    card = await world.service.start_review(PLACE, ANA)
+    assert card is not None
+    await world.service.answer_review(PLACE, ANA, card.session_id, 3)
     exported = (await world.service.export_learner(ANA)).data
-    json.dumps(exported)
-    assert exported["learner"]["display_name"] == "Ana"
-    assert len(exported["answers"]) == 1 and len(exported["cards"]) == 1
+    assert json.loads(json.dumps(exported)) == exported
+    assert exported["learner"] == {"platform": "test", "user_id": "u-ana", "display_name": "Ana"}
+    drill_answer, review_answer = exported["answers"]
+    async with world.repo.unit() as u:
+        learner = await u.find_learner(ANA.platform, ANA.user_id)
+        assert learner is not None
+        first, _ = await u.answers_of(learner.id)
+        cards = await u.cards_of(learner.id)
+    assert drill_answer == {
+        "question": first.question_id,
+        "channel": "#study",
+        "choice": "abcd"[first.choice],
+        "correct": False,
+        "points": 0,
+        "latency_ms": 0,
+        "rating": int(Grade.AGAIN),
+        "answered_at": "2026-01-15T07:00:00+00:00",
+    }
+    assert review_answer["choice"] == "d" and review_answer["answered_at"].startswith(
+        "2026-01-15T16"
+    )
+    assert len(exported["cards"]) == len(cards) == 1  # the review showed the due card again
+    stored = cards[0].card
+    assert stored.reps == 2
+    assert exported["cards"][0] == {
+        "question": cards[0].question_id,
+        "state": stored.state,
+        "stability": stored.stability,
+        "difficulty": stored.difficulty,
+        "due": stored.due.isoformat(),
+        "last_review": stored.last_review.isoformat() if stored.last_review else None,
+        "reps": stored.reps,
+        "lapses": stored.lapses,
+    }
+    assert exported["cards"][0]["last_review"] is not None
+
+
+async def test_the_export_of_a_stranger_is_empty(world: World) -> None:
+    """Someone studybot never saw gets an empty export."""
+    assert (await world.service.export_learner(ANA)).data == {
+        "learner": None,
+        "answers": [],
+        "cards": [],
+    }
+
+
+async def test_forget_removes_every_trace_and_only_mine(world: World) -> None:
+    """Answers, cards, review sessions and round seats go; Bob's data stays."""
+    await world.service.start_quiz(PLACE, ANA, count=1, roster=(ANA, BOB))
+    await world.deliver()
+    quiz = world.questions("quiz")[0]
+    await world.service.record_answer(PLACE, ANA, quiz.post_id or 0, 0)
+    await world.service.record_answer(PLACE, BOB, quiz.post_id or 0, 0)
+    await world.deliver()
+    await drill_answered(world, {ANA: True, BOB: True})
+    session = await world.service.start_review(PLACE, ANA)
+    assert session is not None
+    async with world.repo.unit() as u:
+        ana = await u.find_learner(ANA.platform, ANA.user_id)
+    assert ana is not None
     assert await world.service.forget_learner(ANA) is True
+    async with world.repo.unit() as u:
+        assert await u.find_learner(ANA.platform, ANA.user_id) is None
+        assert await u.get_learner(ana.id) is None
+        assert await u.answers_of(ana.id) == [] and await u.cards_of(ana.id) == []
+        assert await u.get_review(session.session_id) is None
+        quiz_round = await u.get_round(1)
+        assert quiz_round is not None and ana.id not in quiz_round.roster
+        assert ana.id != quiz_round.started_by
     assert (await world.service.export_learner(ANA)).data["answers"] == []
     board = await world.service.leaderboard(PLACE, "all")
-    assert [r.display_name for r in board.rows] == ["Bob"]
+    assert [(r.display_name, r.answered) for r in board.rows] == [("Bob", 2)]
     assert await world.service.forget_learner(ANA) is False
+    assert (await world.service.stats(PLACE, ANA)).answered == 0
+
+
+def test_stats_accuracy_of_nothing_is_zero() -> None:
+    """A learner with no answers has accuracy 0, not a division error."""
+    view = StatsView("X", 0, 0, 0, 0, 0, 0, 0, (ConceptProgress("a", "A", 1, 0, 0, 0, 0),))
+    assert view.accuracy == 0.0
+    assert StatsView("X", 4, 3, 0, 0, 0, 0, 0, ()).accuracy == 0.75

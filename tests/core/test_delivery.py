@@ -1,0 +1,231 @@
+"""The sender: queued channel messages reach the Outbox once, retried with backoff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.delivery import PlatformNotRunning, retry_delay
+from bot.core.ports import ChannelView, Place, Who
+from bot.core.records import Delivery, NewDelivery
+from bot.core.service import CoreConfig
+from bot.core.views import QuestionView, RevealView
+from tests.core.conftest import ANA, BOB, MOD, PLACE, World, make_world, wrong
+from tests.core.fakes import RecordingOutbox
+
+OTHER = Place("test", "guild-1", "#other")
+
+
+async def delivery(world: World, key: str) -> Delivery:
+    async with world.repo.unit() as u:
+        row = await u.delivery_for(key)
+    assert row is not None
+    return row
+
+
+def test_retries_wait_longer_each_time_up_to_five_minutes() -> None:
+    """2 s after the first failure, then 4 s, 8 s ... never more than 5 minutes."""
+    assert [retry_delay(n).total_seconds() for n in (0, 1, 2, 3, 4, 8, 9, 50)] == [
+        2,
+        2,
+        4,
+        8,
+        16,
+        256,
+        300,
+        300,
+    ]
+
+
+async def test_a_failed_post_is_retried_with_backoff_and_posted_once(world: World) -> None:
+    """Two failures: tried again after 2 s, then after 4 s more, then posted exactly once."""
+    world.outbox.failures = 2
+    await world.service.drill_now(PLACE, MOD)
+    start = world.clock.now()
+    await world.deliver()
+    assert world.outbox.posts == []
+    row = await delivery(world, "question:1")
+    assert (row.attempts, row.next_attempt_at, row.delivered_at) == (
+        1,
+        start + timedelta(seconds=2),
+        None,
+    )
+    await world.timer.advance_to(start + timedelta(seconds=1))
+    assert world.outbox.failures == 1  # not tried before its time
+    await world.timer.advance_to(start + timedelta(seconds=2))
+    row = await delivery(world, "question:1")
+    assert (row.attempts, row.next_attempt_at) == (2, start + timedelta(seconds=6))
+    await world.timer.advance_to(start + timedelta(seconds=6))
+    [(place, view)] = world.outbox.posts
+    assert place == PLACE and isinstance(view, QuestionView) and view.post_id == 1
+    row = await delivery(world, "question:1")
+    assert (row.delivered_at, row.message_id) == (start + timedelta(seconds=6), "m1")
+    async with world.repo.unit() as u:
+        post = await u.get_post(1)
+    assert post is not None and post.message_id == "m1"
+    await world.advance(timedelta(minutes=10))
+    assert len(world.questions("drill")) == 1
+
+
+async def test_a_failure_holds_back_its_channel_only(world: World) -> None:
+    """A channel keeps its messages in order behind a failure; another channel goes on."""
+    world.outbox.failures = 1
+    await world.service.drill_now(PLACE, MOD)
+    await world.service.drill_now(OTHER, MOD)
+    await world.service.drill_now(PLACE, MOD)
+    await world.deliver()
+    assert [
+        (p.channel, v.post_id) for p, v in world.outbox.posts if isinstance(v, QuestionView)
+    ] == [("#other", 2)]
+    await world.advance(timedelta(seconds=2))
+    assert [
+        (p.channel, v.post_id) for p, v in world.outbox.posts if isinstance(v, QuestionView)
+    ] == [
+        ("#other", 2),
+        ("#study", 1),
+        ("#study", 3),
+    ]
+
+
+async def test_the_sender_reports_how_many_it_delivered(world: World) -> None:
+    """deliver_pending returns the number of messages posted in this pass."""
+    await world.service.drill_now(PLACE, MOD)
+    await world.service.drill_now(OTHER, MOD)
+    assert await world.service.deliver_pending() == 2
+    assert await world.service.deliver_pending() == 0
+
+
+async def test_a_platform_that_is_not_running_is_tried_again_in_five_minutes(
+    world: World,
+) -> None:
+    """A place whose adapter is not up waits 5 minutes, not the short backoff."""
+
+    class Down(RecordingOutbox):
+        async def post(self, place: Place, view: ChannelView) -> str:
+            raise PlatformNotRunning(place.platform)
+
+    down = make_world(repo=world.repo, clock=world.clock)
+    down.service.sender.outbox = Down()
+    await down.service.drill_now(PLACE, MOD)
+    await down.deliver()
+    row = await delivery(down, "question:1")
+    assert (row.attempts, row.next_attempt_at) == (1, world.clock.now() + timedelta(minutes=5))
+
+
+async def test_a_question_that_was_never_shown_is_not_revealed(world: World) -> None:
+    """The platform is down for the whole window: no reveal, and no late question either."""
+    world.outbox.failures = 10_000
+    await world.service.drill_now(PLACE, MOD)
+    await world.service.answer_in_channel(PLACE, ANA, "a")
+    await world.advance(timedelta(hours=9))
+    world.outbox.failures = 0
+    await world.advance(timedelta(hours=1))
+    assert world.outbox.posts == [] and world.outbox.edits == []
+    async with world.repo.unit() as u:
+        assert await u.next_delivery_at() is None
+
+
+async def test_a_question_closed_while_being_posted_loses_its_buttons(world: World) -> None:
+    """Closed in the instant it was posted: its message is edited closed, nothing revealed."""
+    service = world.service
+
+    class ClosingOutbox(RecordingOutbox):
+        async def post(self, place: Place, view: ChannelView) -> str:
+            if isinstance(view, QuestionView) and view.post_id is not None:
+                await service.close_post(view.post_id)
+            return await super().post(place, view)
+
+    outbox = ClosingOutbox()
+    service.sender.outbox = outbox
+    await service.drill_now(PLACE, MOD)
+    await world.deliver()
+    assert [type(v) for _, v in outbox.posts] == [QuestionView]
+    [(place, message_id, closed)] = outbox.edits
+    assert (place, message_id, closed.closed, closed.post_id) == (PLACE, "m1", True, 1)
+
+
+async def test_the_drill_reveal_replies_to_its_question(world: World) -> None:
+    """The reveal names its post and the question's message; the question is edited closed."""
+    await world.service.start_quiz(PLACE, ANA, count=1)  # m1 is the quiz question
+    await world.service.drill_now(PLACE, MOD)
+    await world.deliver()
+    drill = world.questions("drill")[0]
+    await world.advance(timedelta(hours=8))
+    reveal = [r for r in world.posted(RevealView) if r.kind == "drill"][0]
+    assert (reveal.post_id, reveal.question_message_id) == (drill.post_id, "m2")
+    drill_edits = [e for e in world.outbox.edits if e[2].kind == "drill"]
+    assert [(m, v.closed, v.question_id) for _, m, v in drill_edits] == [
+        ("m2", True, drill.question_id)
+    ]
+
+
+async def test_a_failed_edit_is_retried_before_the_reveal(world: World) -> None:
+    """If taking the buttons away fails, it is retried and the reveal waits behind it."""
+    await world.service.drill_now(PLACE, MOD)
+    await world.deliver()
+    world.outbox.failures = 1
+    await world.advance(timedelta(hours=8))
+    assert world.outbox.edits == [] and world.posted(RevealView) == []
+    await world.advance(timedelta(seconds=2))
+    assert len(world.outbox.edits) == 1 and len(world.posted(RevealView)) == 1
+    assert isinstance(world.outbox.posts[-1][1], RevealView)
+
+
+async def test_long_name_lists_are_capped(world: World) -> None:
+    """With room for two names, three right answerers show two names and 'and 1 more'."""
+    capped = make_world(config=CoreConfig(reveal_names=2))
+    await capped.service.sync_questions()
+    await capped.service.drill_now(PLACE, MOD)
+    await capped.deliver()
+    drill = capped.questions("drill")[0]
+    question = capped.question(drill)
+    people = [Who("test", f"u-{n}", n) for n in ("Ana", "Bob", "Cy", "Dee")]
+    for person in people[:3]:
+        capped.clock.advance(timedelta(seconds=1))
+        await capped.service.record_answer(PLACE, person, drill.post_id or 0, question.answer)
+    await capped.service.record_answer(PLACE, people[3], drill.post_id or 0, wrong(question))
+    await capped.advance(timedelta(hours=8))
+    [reveal] = capped.posted(RevealView)
+    assert (reveal.correct_count, reveal.total) == (3, 4)
+    assert (reveal.correct_names, reveal.more_names) == (("Ana", "Bob"), 1)
+    assert reveal.streaks == (("Ana", 1), ("Bob", 1))
+
+
+async def test_the_drill_reveal_carries_streaks_of_right_answerers(world: World) -> None:
+    """Ana answered right three days running, Bob today only, Cy wrong: 3 and 1."""
+    for day in range(3):
+        await world.service.drill_now(PLACE, MOD)
+        await world.deliver()
+        drill = world.questions("drill")[-1]
+        question = world.question(drill)
+        await world.service.record_answer(PLACE, ANA, drill.post_id or 0, question.answer)
+        if day == 2:
+            await world.service.record_answer(PLACE, BOB, drill.post_id or 0, question.answer)
+            cy = Who("test", "u-cy", "Cy")
+            await world.service.record_answer(PLACE, cy, drill.post_id or 0, wrong(question))
+        await world.advance(timedelta(days=1))
+    reveal = world.posted(RevealView)[-1]
+    assert reveal.streaks == (("Ana", 3), ("Bob", 1))
+    assert world.posted(RevealView)[0].streaks == (("Ana", 1),)
+
+
+async def test_quiz_reveals_have_no_streaks(world: World) -> None:
+    """Streaks belong to daily drills; a quiz reveal lists none."""
+    await world.service.start_quiz(PLACE, ANA, count=1)
+    await world.deliver()
+    quiz = world.questions("quiz")[0]
+    await world.service.record_answer(PLACE, ANA, quiz.post_id or 0, world.question(quiz).answer)
+    await world.advance(timedelta(minutes=2))
+    [reveal] = world.posted(RevealView)
+    assert reveal.streaks == () and reveal.correct_names == ("Ana",)
+
+
+async def test_a_board_without_a_week_is_dropped(world: World) -> None:
+    """A queued weekly board that names no week is marked done without posting anything."""
+    async with world.repo.unit() as u:
+        tenant = await u.ensure_tenant("test", "guild-1", "UTC")
+        await u.add_delivery(
+            NewDelivery("weekly_board", tenant.id, "#study", "k", world.clock.now())
+        )
+    assert await world.service.deliver_pending() == 1
+    assert world.outbox.posts == []
+    assert (await delivery(world, "k")).delivered_at == world.clock.now()
