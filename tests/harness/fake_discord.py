@@ -639,6 +639,14 @@ class FakeDiscord:
 
     # ---------------------------------------------------------------- gateway
 
+    async def request_reconnect(self) -> None:
+        """Ask the connected client to reconnect (op 7), as Discord does now and then.
+
+        Its RESUME is refused (op 9), so it identifies again on a new session."""
+        session = self._live_session()
+        assert session is not None, "no client is connected"
+        await session.send({"op": 7, "d": None})
+
     def _live_session(self) -> GatewaySession | None:
         live = [s for s in self.sessions if s.ready and not s.closed]
         return live[-1] if live else None
@@ -838,7 +846,9 @@ class FakeDiscord:
                 "application_id": str(self.application_id),
                 "version": str(self.ids.next()),
                 "type": command.get("type", 1),
-                "default_member_permissions": command.get("default_member_permissions"),
+                "default_member_permissions": _permission_string(
+                    command.get("default_member_permissions")
+                ),
             } | ({"guild_id": str(guild_id)} if guild_id else {})
         if guild_id is None:
             self.global_commands = stored
@@ -1100,6 +1110,11 @@ class FakeDiscord:
         message = self._webhook_message(interaction, match.group(3))
         del self.messages[int(message["id"])]
         return 204, None
+
+
+def _permission_string(value: Any) -> str | None:
+    """Discord answers permission bit sets as strings, however they were sent."""
+    return None if value is None else str(value)
 
 
 _COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")

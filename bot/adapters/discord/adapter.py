@@ -52,9 +52,13 @@ class DiscordAdapter:
         for command in commands.build():
             client.tree.add_command(command)
         client.route_buttons(DYNAMIC_ITEMS)
-        await client.login(self.token)  # a wrong token fails here, before anything else
+        try:
+            await client.login(self.token)  # a wrong token fails here, before anything else
+            await self._sync(client)
+        except BaseException:
+            await client.close()  # the app stops only adapters that started
+            raise
         self.outbox.client = client
-        await self._sync(client)
         self._connection = asyncio.create_task(client.connect(), name="discord-gateway")
 
     async def _sync(self, client: StudyClient) -> None:

@@ -49,12 +49,13 @@ class Studybot:
     database: Path
     clock: SimulatedClock
     guild_id: int | None = None
+    token: str | None = None
     app: App | None = None
 
     def settings(self) -> Settings:
         values: dict[str, Any] = {
             "DATABASE_URL": f"sqlite+aiosqlite:///{self.database}",
-            "DISCORD_TOKEN": self.fake.token,
+            "DISCORD_TOKEN": self.token or self.fake.token,
             "DISCORD_API_BASE": self.fake.api_base,
             "DISCORD_GATEWAY_URL": self.fake.gateway_url,
             "_env_file": None,
