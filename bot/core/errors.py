@@ -81,3 +81,14 @@ class NoQuestions(StudyError):
 
 class StorageUnavailable(StudyError):
     """The database cannot be opened or written."""
+
+
+class StorageBusy(StudyError):
+    """The database refused a write for now (locked too long, disk full); nothing was saved."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"The database could not save that just now ({reason}); nothing was recorded. "
+            "Please try again in a moment."
+        )
+        self.reason = reason

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.errors import StorageBusy
 from bot.core.ports import Unit
 from bot.storage.answers import AnswerTables
 from bot.storage.cards import CardTables
@@ -21,6 +24,8 @@ from bot.storage.reviews import ReviewTables
 from bot.storage.rounds import RoundTables
 from bot.storage.schedules import ScheduleTables
 from bot.storage.tenants import TenantTables
+
+log = logging.getLogger(__name__)
 
 # One queue of writers per SQLite engine (and event loop), shared by every SqlRepository on it.
 _WRITERS: weakref.WeakKeyDictionary[AsyncEngine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]]
@@ -51,11 +56,35 @@ class SqlRepository:
         turn: AbstractAsyncContextManager[object] = (
             _writer_lock(self._engine) if self._queue_writers and not readonly else nullcontext()
         )
-        async with turn, open_connection(self._engine) as connection:
-            if readonly:
-                await connection.execution_options(**{READONLY: True, "postgresql_readonly": True})
-            async with connection.begin():
-                yield SqlUnit(connection)
+        try:
+            async with turn, open_connection(self._engine) as connection:
+                if readonly:
+                    await connection.execution_options(
+                        **{READONLY: True, "postgresql_readonly": True}
+                    )
+                async with connection.begin():
+                    yield SqlUnit(connection)
+        except OperationalError as error:
+            reason = _busy_reason(error)
+            if reason is None:
+                raise
+            log.warning("a unit of work failed: %s", error.orig)
+            raise StorageBusy(reason) from error
+
+
+_BUSY = {
+    "database is locked": "it is busy with another write",
+    "database or disk is full": "the disk is full",
+    "disk i/o error": "the disk could not be written",
+    "readonly database": "the database file is read-only",
+    "no space left": "the disk is full",
+}
+
+
+def _busy_reason(error: OperationalError) -> str | None:
+    """What a user should hear about a database that cannot write now; None for other errors."""
+    text = str(error.orig).lower()
+    return next((reason for key, reason in _BUSY.items() if key in text), None)
 
 
 def _writer_lock(engine: AsyncEngine) -> asyncio.Lock:
