@@ -16,7 +16,7 @@ from tests.storage.backends import open_backend
 
 
 async def test_a_full_disk_is_a_clear_error_and_keeps_what_was_committed(tmp_path: Path) -> None:
-    """SQLite hitting its size limit (a full disk) raises StorageBusy naming it; earlier rows stay."""
+    """SQLite at its size limit (a full disk) raises StorageBusy naming it; earlier rows stay."""
     backend = await open_backend("sqlite", tmp_path)
     try:
         repo = SqlRepository(backend.engine)
