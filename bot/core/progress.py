@@ -126,9 +126,29 @@ class Progress:
         async with self.repo.unit(readonly=True) as u:
             learner = await u.find_learner(who.platform, who.user_id)
             if learner is None:
-                return ExportView({"learner": None, "answers": [], "cards": []})
+                return ExportView(
+                    {
+                        "learner": None,
+                        "answers": [],
+                        "cards": [],
+                        "review_sessions": [],
+                        "schedules_created": [],
+                        "quiz_rounds": [],
+                    }
+                )
             answers = await u.answers_of(learner.id)
             cards = await u.cards_of(learner.id)
+            reviews = await u.reviews_of(learner.id)
+            schedules = await u.schedules_created_by(learner.id)
+            rounds = await u.rounds_of(learner.id)
+            tenant_ids = {a.tenant_id for a in answers} | {s.tenant_id for s in schedules}
+            tenant_ids |= {r.tenant_id for r in rounds} | {r.tenant_id for r in reviews}
+            tenants = {t: await u.get_tenant(t) for t in sorted(tenant_ids)}
+
+        def workspace(tenant_id: int) -> str:
+            tenant = tenants.get(tenant_id)
+            return f"{tenant.platform}:{tenant.external_id}" if tenant else str(tenant_id)
+
         data: dict[str, Any] = {
             "learner": {
                 "platform": learner.platform,
@@ -138,7 +158,9 @@ class Progress:
             "answers": [
                 {
                     "question": a.question_id,
+                    "workspace": workspace(a.tenant_id),
                     "channel": a.channel,
+                    "post": a.post_id,
                     "choice": LETTERS[a.choice],
                     "correct": a.correct,
                     "points": a.points,
@@ -161,11 +183,47 @@ class Progress:
                 }
                 for c in cards
             ],
+            "review_sessions": [
+                {
+                    "workspace": workspace(r.tenant_id),
+                    "started_at": r.started_at.isoformat(),
+                    "cards": [
+                        {
+                            "question": i.question_id,
+                            "shown_at": i.shown_at.isoformat(),
+                            "choice": None if i.choice is None else LETTERS[i.choice],
+                        }
+                        for i in r.items
+                    ],
+                }
+                for r in reviews
+            ],
+            "schedules_created": [
+                {
+                    "workspace": workspace(s.tenant_id),
+                    "channel": s.channel,
+                    "time": s.local_time.strftime("%H:%M"),
+                    "timezone": s.timezone,
+                    "enabled": s.enabled,
+                }
+                for s in schedules
+            ],
+            "quiz_rounds": [
+                {
+                    "workspace": workspace(r.tenant_id),
+                    "channel": r.channel,
+                    "started_by_you": r.started_by == learner.id,
+                    "questions": list(r.question_ids),
+                    "started_at": r.started_at.isoformat(),
+                }
+                for r in rounds
+            ],
         }
         return ExportView(data)
 
     async def forget_learner(self, who: Who) -> bool:
-        """Delete the learner's answers, cards and profile; False if there was nothing."""
+        """Delete every trace of the learner (answers, cards, review sessions, their id in
+        quiz rounds and schedules) and the profile; False if there was nothing."""
         async with self.repo.unit() as u:
             learner = await u.find_learner(who.platform, who.user_id)
             if learner is None:

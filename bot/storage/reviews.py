@@ -32,6 +32,14 @@ class ReviewTables(Transaction):
         )
         return mapping.review_session((await self._db.execute(statement)).one())
 
+    async def reviews_of(self, learner_id: int) -> list[ReviewSession]:
+        query = (
+            select(review_sessions)
+            .where(review_sessions.c.learner_id == learner_id)
+            .order_by(review_sessions.c.id)
+        )
+        return [mapping.review_session(row) for row in await self._db.execute(query)]
+
     async def get_review(self, session_id: int) -> ReviewSession | None:
         row = await self._first(select(review_sessions).where(review_sessions.c.id == session_id))
         return mapping.review_session(row) if row else None

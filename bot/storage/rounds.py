@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, update
 
 from bot.core.records import QuizRound
 from bot.storage import mapping
-from bot.storage.tables import quiz_rounds
+from bot.storage.tables import answers, posts, quiz_rounds
 from bot.storage.transaction import Transaction
 
 
@@ -68,6 +68,20 @@ class RoundTables(Transaction):
             .values(finished_at=now)
         )
         return result.rowcount == 1
+
+    async def rounds_of(self, learner_id: int) -> list[QuizRound]:
+        """Rounds the learner started or answered a question of, oldest first."""
+        answered = (
+            select(posts.c.round_id)
+            .join(answers, answers.c.post_id == posts.c.id)
+            .where(answers.c.learner_id == learner_id, posts.c.round_id.is_not(None))
+        )
+        query = (
+            select(quiz_rounds)
+            .where((quiz_rounds.c.started_by == learner_id) | quiz_rounds.c.id.in_(answered))
+            .order_by(quiz_rounds.c.id)
+        )
+        return [mapping.quiz_round(row) for row in await self._db.execute(query)]
 
     async def _round(self, *where: Any) -> QuizRound | None:
         query = (

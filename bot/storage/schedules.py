@@ -57,6 +57,14 @@ class ScheduleTables(Transaction):
             .values(enabled=enabled, updated_at=now)
         )
 
+    async def schedules_created_by(self, learner_id: int) -> list[DrillSchedule]:
+        query = (
+            select(drill_schedules)
+            .where(drill_schedules.c.created_by == learner_id)
+            .order_by(drill_schedules.c.id)
+        )
+        return [mapping.schedule(row) for row in await self._db.execute(query)]
+
     async def _schedule(self, *where: Any) -> DrillSchedule | None:
         row = await self._first(select(drill_schedules).where(*where))
         return mapping.schedule(row) if row else None

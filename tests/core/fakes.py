@@ -437,7 +437,22 @@ class FakeUnit:
                 schedule, enabled=enabled, updated_at=now
             )
 
+    async def schedules_created_by(self, learner_id: int) -> list[DrillSchedule]:
+        return [s for _, s in sorted(self._t.schedules.items()) if s.created_by == learner_id]
+
     # quiz rounds
+
+    async def rounds_of(self, learner_id: int) -> list[QuizRound]:
+        answered = {
+            self._t.posts[a.post_id].round_id
+            for a in self._t.answers.values()
+            if a.learner_id == learner_id and a.post_id in self._t.posts
+        }
+        return [
+            r
+            for _, r in sorted(self._t.rounds.items())
+            if r.started_by == learner_id or r.id in answered
+        ]
 
     async def create_round(
         self,
@@ -498,6 +513,9 @@ class FakeUnit:
         )
         self._t.reviews[session.id] = session
         return session
+
+    async def reviews_of(self, learner_id: int) -> list[ReviewSession]:
+        return [r for _, r in sorted(self._t.reviews.items()) if r.learner_id == learner_id]
 
     async def get_review(self, session_id: int) -> ReviewSession | None:
         return self._t.reviews.get(session_id)
