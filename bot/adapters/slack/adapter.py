@@ -63,8 +63,8 @@ class SlackAdapter:
                 "Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
             )
         self.port = settings.slack_http_port
-        self.host = getattr(settings, "slack_http_host", "0.0.0.0")
-        self.admin_users: list[str] = list(getattr(settings, "slack_admin_users", []) or [])
+        self.host = settings.slack_http_host
+        self.admin_users = list(settings.slack_admin_users)
         self.client = build_client(token, settings.slack_api_url)
         self.outbox = SlackOutbox(self.client)
         self.app: AsyncApp | None = None
@@ -96,7 +96,7 @@ class SlackAdapter:
         self.app = app
         if self.socket_mode:
             self._socket = AsyncSocketModeHandler(app, self.app_token)
-            await self._socket.connect_async()
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("Slack: Socket Mode connected as %s", auth.get("user"))
         else:
             self._runner = web.AppRunner(app.web_app(path=EVENTS_PATH), handle_signals=False)
@@ -112,7 +112,7 @@ class SlackAdapter:
 
     async def stop(self) -> None:
         if self._socket is not None:
-            await self._socket.close_async()
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()

@@ -367,15 +367,16 @@ def drill_status(view: DrillStatusView) -> SlackMessage:
             "No daily drill in this channel. An admin sets one with `/study drill set HH:MM ZONE`."
         )
         return SlackMessage(text, [section(text)])
-    text = (
-        f"Daily drill at *{view.local_time}* {escape(view.timezone or '')},"
-        f" {escape(view.days or '')}, answers open for {escape(view.window or '')}"
+    summary = (
+        f"Daily drill at {view.local_time} {view.timezone}, {view.days},"
+        f" answers open for {view.window}"
     )
     if view.concept:
-        text += f", concept `{escape(view.concept)}`"
+        summary += f", concept {view.concept}"
+    text = escape(summary)
     if view.next_fire is not None:
         text += f". Next: {local_time(view.next_fire)}"
-    return SlackMessage(text, [section(text + ".")])
+    return SlackMessage(summary + ".", [section(text + ".")])
 
 
 def tenant_settings(view: TenantSettingsView) -> SlackMessage:

@@ -56,6 +56,10 @@ class Listeners:
     client: AsyncWebClient
     seen: SeenEvents = field(default_factory=SeenEvents)
     running: set[asyncio.Task[Any]] = field(default_factory=set)
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self._idle.set()
 
     @asynccontextmanager
     async def work(self, reply: Reply, what: str) -> AsyncIterator[None]:
@@ -63,6 +67,7 @@ class Listeners:
         task = asyncio.current_task()
         if task is not None:
             self.running.add(task)
+            self._idle.clear()
         try:
             yield
         except StudyError as error:
@@ -79,12 +84,18 @@ class Listeners:
         finally:
             if task is not None:
                 self.running.discard(task)
+            if not self.running:
+                self._idle.set()
 
     async def _say(self, reply: Reply, text: str, what: str) -> None:
         try:
             await reply(SlackMessage(text))
         except Exception:
             log.exception("could not tell the user why %s failed", what)
+
+    async def wait_idle(self) -> None:
+        """Return once no listener is working (those started so far have finished)."""
+        await self._idle.wait()
 
     async def finish(self, grace: float) -> None:
         """Let running listeners end (within ``grace`` seconds), then cancel the rest."""
