@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.core.clock import SimulatedClock
 from bot.core.ports import Who
 from bot.core.questions import Question
+from bot.core.timeline import ManualTimer
 from tests.harness.discord_payloads import EPHEMERAL, JSON, iter_buttons
 from tests.harness.fake_discord import FakeDiscord
 
@@ -83,8 +84,10 @@ class Studybot:
         return self.app
 
     async def advance_to(self, instant: datetime) -> None:
-        await self.running.timer.advance_to(instant)
-        await self.running.timer.settle()
+        timer = self.running.timer
+        assert isinstance(timer, ManualTimer), "tests run studybot on a simulated clock"
+        await timer.advance_to(instant)
+        await timer.settle()
 
     async def answers_of(self, user_id: int) -> list[JSON]:
         export = await self.running.service.export_learner(Who("discord", str(user_id), ""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 
 from tests.adapters.discord.support import (
     ANA,
@@ -98,7 +99,7 @@ async def test_drill_set_needs_manage_server_and_fires_once(
     await asyncio.gather(
         service.fire_drill(schedule.id, EIGHT), service.fire_drill(schedule.id, EIGHT)
     )
-    await bot.running.timer.settle()
+    await bot.advance_to(EIGHT + timedelta(minutes=1))
     assert len(questions_in(fake, STUDY, "Daily drill")) == 1
     assert posts_to(fake, STUDY, "Daily drill") == [200]
 
@@ -163,9 +164,7 @@ async def test_drill_post_answered_429_is_retried_in_every_channel(
         fake.inject_429("POST", rf"/channels/{channel}/messages", retry_after=0.05)
     await bot.advance_to(EIGHT + timedelta(minutes=1))
     for channel in (STUDY, LOUNGE, ANNEX):
-        await fake.wait_for(
-            lambda c=channel: questions_in(fake, c, "Daily drill"), what=f"a drill in {channel}"
-        )
+        await fake.wait_for(partial(questions_in, fake, channel, "Daily drill"))
         assert len(questions_in(fake, channel, "Daily drill")) == 1
         assert posts_to(fake, channel, "Daily drill") == [429, 200]
 
