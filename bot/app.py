@@ -18,6 +18,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import faults
 from bot.config import SHIPPED_QUESTIONS, Settings
 from bot.core.clock import Clock, SimulatedClock, SystemClock
 from bot.core.delivery import PlatformNotRunning
@@ -28,7 +29,7 @@ from bot.core.questions import QuestionBank
 from bot.core.records import SyncReport
 from bot.core.service import CoreConfig, StudyService
 from bot.core.timeline import ManualTimer
-from bot.core.views import QuestionView
+from bot.core.views import QuestionView, RevealView
 from bot.leader import Leadership
 from bot.scheduling import JobScheduler
 from bot.storage.engine import create_engine, migrate
@@ -66,10 +67,18 @@ class RoutingOutbox:
         return outbox
 
     async def post(self, place: Place, view: ChannelView) -> str:
-        return await self._for(place).post(place, view)
+        outbox = self._for(place)
+        faults.reach(f"before-post:{_kind(view)}")
+        return await outbox.post(place, view)
 
     async def edit(self, place: Place, message_id: str, view: QuestionView) -> None:
         await self._for(place).edit(place, message_id, view)
+
+
+def _kind(view: ChannelView) -> str:
+    if isinstance(view, QuestionView):
+        return "question"
+    return "reveal" if isinstance(view, RevealView) else "board"
 
 
 Timer = ManualTimer | JobScheduler
@@ -192,6 +201,6 @@ async def start(
             raise StudyError(f"The {platform} adapter could not start: {reason}") from error
         raise
     app.adapters = started
-    app.leadership = Leadership(engine, service, timer)
+    app.leadership = Leadership(engine, service, timer, settings.leader_poll_seconds)
     await app.leadership.start()
     return app

@@ -10,7 +10,7 @@ import signal
 import sys
 from datetime import datetime
 
-from bot import __version__
+from bot import __version__, faults
 from bot.config import Settings, load_settings
 from bot.core.clock import SimulatedClock, SystemClock, as_utc
 from bot.core.errors import StudyError
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _settings() -> Settings:
     settings = load_settings()
+    faults.arm(settings.crash_at)
     logging.basicConfig(
         level=settings.log_level,
         stream=sys.stderr,

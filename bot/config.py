@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     quiz_count: int = Field(default=5, ge=1, le=20, validation_alias="QUIZ_COUNT")
     quiz_base_seconds: int = Field(default=20, ge=5, le=600, validation_alias="QUIZ_BASE_SECONDS")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    # how often a follower process tries to become the scheduler leader (Postgres)
+    leader_poll_seconds: float = Field(
+        default=10.0, gt=0, le=30, validation_alias="LEADER_POLL_SECONDS"
+    )
+    # test seam: SIGKILL the process at a named moment (bot/faults.py); never set in production
+    crash_at: str = Field(default="", validation_alias="STUDYBOT_CRASH_AT")
 
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     discord_api_base: str = Field(

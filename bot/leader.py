@@ -59,6 +59,7 @@ class Leadership:
         if not self.shared:
             await self._lead()
             return
+        self.timer.active = False
         if await self._try_lock():
             await self._lead()
         self._task = asyncio.get_running_loop().create_task(self._loop())
@@ -72,8 +73,8 @@ class Leadership:
 
     async def _lead(self) -> None:
         self.leading = True
+        self.timer.active = True
         if isinstance(self.timer, JobScheduler):
-            self.timer.active = True
             self.timer.start()
         await self.service.catch_up()
         await self.timer.run_due()
@@ -97,9 +98,11 @@ class Leadership:
     def _follow(self) -> None:
         log.warning("lost the scheduler lead (database connection dropped)")
         self.leading = False
+        self.timer.active = False
         if isinstance(self.timer, JobScheduler):
-            self.timer.active = False
             self.timer.pause()
+        else:
+            self.timer.clear()
 
     async def _try_lock(self) -> bool:
         try:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Protocol
 
+from bot import faults
 from bot.adapters.grammar import DRILL_USAGE, parse_board_args, parse_drill_args, parse_duration
 from bot.adapters.text import render, when
 from bot.charts import render_stats_png
@@ -251,6 +252,7 @@ class Console:
                 ) from None
             raise
         self.write(f"({self.who.display_name}, only you see this) " + render(receipt))
+        faults.reach("after-receipt")
 
     async def drill(self, args: list[str]) -> None:
         sub = args[0].lower() if args else "status"

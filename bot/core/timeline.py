@@ -29,9 +29,11 @@ _ORDER = {"close": 0, "deliver": 1, "board": 2, "fire": 3}
 
 
 class ManualTimer:
-    def __init__(self, clock: Clock, auto: bool = False) -> None:
+    def __init__(self, clock: Clock, auto: bool = False, active: bool = True) -> None:
         self.clock = clock
         self.auto = auto
+        # a follower process (not the scheduler leader) keeps no alarms: the leader acts
+        self.active = active
         self.service: StudyService | None = None
         self._closes: list[tuple[datetime, int]] = []  # heap of (when, post id)
         self._deliveries: list[datetime] = []  # heap of instants the sender should run
@@ -48,25 +50,40 @@ class ManualTimer:
 
     # Timer port
     def close_at(self, post_id: int, when: datetime) -> None:
+        if not self.active:
+            return
         heapq.heappush(self._closes, (as_utc(when), post_id))
         self._kick(when)
 
     def watch_schedule(self, schedule: DrillSchedule) -> None:
+        if not self.active:
+            return
         self._schedules[schedule.id] = schedule
 
     def unwatch_schedule(self, schedule_id: int) -> None:
         self._schedules.pop(schedule_id, None)
 
     def deliver_soon(self, when: datetime | None = None) -> None:
+        if not self.active:
+            return
         instant = as_utc(when) if when is not None else self.clock.now()
         heapq.heappush(self._deliveries, instant)
         self._kick(instant)
 
     def watch_boards(self, tenant: Tenant) -> None:
+        if not self.active:
+            return
         if tenant.board_day is None:
             self._boards.pop(tenant.id, None)
         else:
             self._boards[tenant.id] = tenant
+
+    def clear(self) -> None:
+        """Forget every alarm (the lead was lost)."""
+        self._closes.clear()
+        self._deliveries.clear()
+        self._schedules.clear()
+        self._boards.clear()
 
     # driving
     def _kick(self, when: datetime) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot import faults
 from bot.core.errors import StorageUnavailable
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -142,6 +143,7 @@ def _upgrade(connection: Connection, url: str) -> None:
     # migrations/env.py runs on this connection instead of opening its own.
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+    faults.reach("migrated")  # the crash tests stop here: upgraded, not yet committed
 
 
 def check_not_newer(connection: Connection, config: Config) -> None:
