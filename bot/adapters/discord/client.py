@@ -24,6 +24,9 @@ UnroutedClick = Callable[[Interaction, str], Awaitable[None]]
 
 class StudyClient(discord.Client):
     def __init__(self, service: StudyService, on_unrouted_click: UnroutedClick) -> None:
+        # studybot has no voice: silence discord.py's warnings about missing voice libraries
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # interactions need no intent; guilds keeps channels known
         super().__init__(intents=intents)

@@ -88,8 +88,7 @@ def buttons(items: Sequence[discord.ui.Button[discord.ui.View]]) -> discord.ui.V
 
 
 def _choice_labels(view: QuestionView) -> list[str]:
-    if view.type == "truefalse":
-        return list(view.choices)
+    """Letters, also for true/false: the options are spelled out in the embed."""
     return [letter(i) for i in range(len(view.choices))]
 
 
@@ -102,8 +101,7 @@ def _title(kind: str, position: int | None, of: int | None) -> str:
 
 def question_embed(view: QuestionView) -> discord.Embed:
     lines = [view.prompt, ""]
-    if view.type != "truefalse":
-        lines += [f"**{letter(i)})** {choice}" for i, choice in enumerate(view.choices)]
+    lines += [f"**{letter(i)})** {choice}" for i, choice in enumerate(view.choices)]
     colour = discord.Colour.light_grey() if view.closed else KIND_COLOUR.get(view.kind)
     embed = discord.Embed(
         title=_title(view.kind, view.position, view.of),
@@ -174,9 +172,10 @@ def review_step(step: ReviewStepView) -> Reply:
     else:
         title, colour = "Not quite", discord.Colour.red()
         right = _right_answer(fb.choices, fb.answer)
-        lines = [f"You chose **{letter(fb.choice)}**; the answer is **{right}**."]
+        chosen = letter(fb.choice)
+        lines = [f"You chose **{chosen}**; the answer is **{right}**."]
         if fb.rationale:
-            lines += ["", f"Why not {letter(fb.choice)}: {fb.rationale}"]
+            lines += ["", f"Why not {chosen}: {fb.rationale}"]
         lines += ["", fb.explanation]
     lines += ["", f"Next review of this card: {format_dt(fb.next_due, 'R')}."]
     embed = discord.Embed(
@@ -209,7 +208,7 @@ def reveal(view: RevealView) -> Reply:
     for i, rationale in enumerate(view.rationales):
         if rationale and i != view.answer:
             embed.add_field(
-                name=f"Why not {_option_name(view.choices, i)}",
+                name=f"Why not {letter(i)}",
                 value=clip(rationale, FIELD_TEXT),
                 inline=False,
             )
@@ -224,10 +223,6 @@ def reveal(view: RevealView) -> Reply:
     if streaks:
         embed.add_field(name="Streaks", value=clip(", ".join(streaks), FIELD_TEXT), inline=False)
     return Reply(embeds=[embed])
-
-
-def _option_name(choices: Sequence[str], index: int) -> str:
-    return choices[index] if tuple(choices) == ("True", "False") else letter(index)
 
 
 def _name(display_name: str, platform_user_id: str) -> str:
