@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.adapters import grammar
-from bot.adapters.slack import blocks
+from bot.adapters.slack import blocks, summaries
 from bot.adapters.slack.listeners import Listeners, Reply, responder
 from bot.adapters.slack.people import place
 from bot.adapters.slack.wording import HELP, usage_line
@@ -130,7 +130,7 @@ def parse_drill(args: list[str]) -> Action:
         async def drill_set(call: Call) -> None:
             who = await call.deps.people.manager(call.user_id)
             view = await call.deps.service.set_drill(call.place, who, spec)
-            await call.announce(blocks.drill_status(view))
+            await call.announce(summaries.drill_status(view))
 
         return drill_set
     if rest:
@@ -146,7 +146,9 @@ def parse_drill(args: list[str]) -> Action:
     if sub == "status":
 
         async def drill_status(call: Call) -> None:
-            await call.reply(blocks.drill_status(await call.deps.service.drill_status(call.place)))
+            await call.reply(
+                summaries.drill_status(await call.deps.service.drill_status(call.place))
+            )
 
         return drill_status
     if sub == "now":
@@ -166,7 +168,7 @@ def parse_leaderboard(args: list[str]) -> Action:
 
     async def leaderboard(call: Call) -> None:
         view = await call.deps.service.leaderboard(call.place, period)
-        await call.reply(blocks.board(view, mention=True))
+        await call.reply(summaries.board(view, mention=True))
 
     return leaderboard
 
@@ -179,7 +181,7 @@ def parse_timezone(args: list[str]) -> Action:
     async def timezone(call: Call) -> None:
         who = await call.deps.people.manager(call.user_id)
         view = await call.deps.service.set_timezone(call.place, who, zone)
-        await call.reply(blocks.tenant_settings(view))
+        await call.reply(summaries.tenant_settings(view))
 
     return timezone
 
@@ -190,7 +192,7 @@ def parse_board(args: list[str]) -> Action:
     async def board(call: Call) -> None:
         who = await call.deps.people.manager(call.user_id)
         view = await call.deps.service.set_weekly_board(call.place, who, day, at)
-        await call.reply(blocks.tenant_settings(view))
+        await call.reply(summaries.tenant_settings(view))
 
     return board
 
@@ -204,7 +206,7 @@ async def review(call: Call) -> None:
 async def stats(call: Call) -> None:
     who = await call.deps.people.who(call.user_id)
     view = await call.deps.service.stats(call.place, who)
-    message = blocks.stats(view)
+    message = summaries.stats(view)
     note = blocks.context("Your chart is on its way to our direct messages.")
     await call.reply(blocks.SlackMessage(message.text, [*message.blocks, note]))
     await send_chart(call, view)
@@ -225,7 +227,7 @@ async def send_file(call: Call, content: bytes, filename: str, title: str) -> No
 
 
 async def topics(call: Call) -> None:
-    await call.reply(blocks.topics(call.deps.service.topics()))
+    await call.reply(summaries.topics(call.deps.service.topics()))
 
 
 async def export_me(call: Call) -> None:
@@ -241,7 +243,7 @@ async def forget_me(call: Call) -> None:
 
 
 async def settings(call: Call) -> None:
-    await call.reply(blocks.tenant_settings(await call.deps.service.tenant_settings(call.place)))
+    await call.reply(summaries.tenant_settings(await call.deps.service.tenant_settings(call.place)))
 
 
 PARSERS: dict[str, Callable[[list[str]], Action]] = {

@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack import blocks
+from bot.adapters.slack import blocks, summaries
 from bot.adapters.slack.blocks import SlackMessage
 from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.people import place
@@ -61,7 +61,7 @@ def register(app: AsyncApp, deps: Listeners) -> None:
             except StudyError as error:
                 log.info("no stats for the home tab of %s: %s", user, error)
                 view = None
-            await deps.client.views_publish(user_id=user, view=blocks.home(view))
+            await deps.client.views_publish(user_id=user, view=summaries.home(view))
 
     @app.event("app_mention")
     async def mention(body: dict[str, Any], event: dict[str, Any]) -> None:

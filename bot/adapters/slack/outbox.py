@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import blocks
+from bot.adapters.slack import blocks, summaries
 from bot.core.ports import Place
 from bot.core.views import BoardView, QuestionView, RevealView
 
@@ -30,17 +30,21 @@ class ChannelPacer:
     """A token bucket per channel: ``per_second`` steady, ``burst`` at once.
 
     Real (monotonic) time on purpose: this follows Slack's clock, not the study clock.
+    A wait lasts ``margin`` seconds longer than the bucket needs, because Slack counts
+    when a request arrives, and arrival times jitter by a few milliseconds.
     """
 
     def __init__(
         self,
         per_second: float = 1.0,
         burst: int = 3,
+        margin: float = 0.1,
         now: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.per_second = per_second
         self.burst = burst
+        self.margin = margin
         self.now = now
         self.sleep = sleep
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -54,7 +58,7 @@ class ChannelPacer:
             )
             self._refill(allowance)
             if allowance.tokens < 1:
-                await self.sleep((1 - allowance.tokens) / self.per_second)
+                await self.sleep((1 - allowance.tokens) / self.per_second + self.margin)
                 self._refill(allowance)
             allowance.tokens = max(0.0, allowance.tokens - 1)
 
@@ -79,7 +83,7 @@ class SlackOutbox:
             message = blocks.reveal(view)
             thread_ts = view.question_message_id
         elif isinstance(view, BoardView):
-            message = blocks.board(view)
+            message = summaries.board(view)
         else:
             raise TypeError(f"no Slack rendering for {type(view).__name__}")
         await self.pacer.wait_turn(place.channel)

@@ -134,13 +134,14 @@ class Studybot:
     clock: SimulatedClock
     mode: str = "http"  # or "socket"
     admin_users: str = ""
+    bot_token: str | None = None  # another token than the fake expects
     app: App | None = None
     transport: Transport | None = None
 
     def settings(self) -> Settings:
         values: dict[str, Any] = {
             "DATABASE_URL": f"sqlite+aiosqlite:///{self.database}",
-            "SLACK_BOT_TOKEN": self.fake.bot_token,
+            "SLACK_BOT_TOKEN": self.bot_token or self.fake.bot_token,
             "SLACK_API_URL": self.fake.base_url,
             "SLACK_ADMIN_USERS": self.admin_users,
             "_env_file": None,

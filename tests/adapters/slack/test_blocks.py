@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.adapters.slack import blocks
+from bot.adapters.slack import blocks, summaries
 from bot.core.records import BoardRow
 from bot.core.views import (
     BoardView,
@@ -138,8 +138,8 @@ def test_review_feedback_offers_the_next_card_or_says_the_review_is_over() -> No
 def test_a_board_mentions_only_when_asked() -> None:
     """Posted boards show names (no pings); ephemeral ones may mention."""
     view = BoardView("This week", (BoardRow(1, "Ana", 20, 2, 2, "U0ANA"),), kind="week")
-    assert "<@U0ANA>" in all_text(blocks.board(view, mention=True))
-    posted = all_text(blocks.board(view))
+    assert "<@U0ANA>" in all_text(summaries.board(view, mention=True))
+    posted = all_text(summaries.board(view))
     assert "<@U0ANA>" not in posted and "Ana" in posted and "*20* pts" in posted
 
 
@@ -157,8 +157,8 @@ def test_the_home_tab_shows_mastery_per_concept() -> None:
         concepts=(ConceptProgress("rag", "RAG", 10, 6, 5, 8, 6),),
         forecast=((date(2026, 1, 15), 2), (date(2026, 1, 16), 3)),
     )
-    home = blocks.home(stats)
+    home = summaries.home(stats)
     text = json.dumps(home)
     assert home["type"] == "home"
     assert "RAG: 5/10 mastered" in text and "70%" in text and "Thu 2" in text
-    assert "No answers yet" in json.dumps(blocks.home(None))
+    assert "No answers yet" in json.dumps(summaries.home(None))

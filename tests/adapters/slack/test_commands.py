@@ -90,3 +90,13 @@ async def test_drill_status_off_and_now(bot: Studybot) -> None:
     _, url = await bot.command("drill off", BOSS)
     (off,) = await bot.responses(url)
     assert off["response_type"] == "in_channel" and "off" in off["text"]
+
+
+async def test_a_demoted_admin_loses_drill_rights_at_once(bot: Studybot) -> None:
+    """The role is asked of Slack on every call: no cached admin survives a demotion."""
+    _, url = await bot.command("drill set 09:00 UTC", BOSS)
+    await bot.responses(url)
+    bot.fake.users[BOSS].is_admin = False
+    _, url = await bot.command("drill off", BOSS)
+    (refused,) = await bot.responses(url)
+    assert refused["text"].startswith("Not allowed:")

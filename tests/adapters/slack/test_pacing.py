@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.adapters.slack.listeners import SeenEvents
 from bot.adapters.slack.outbox import ChannelPacer
 
@@ -24,20 +26,20 @@ class HandClock:
 
 
 async def test_a_channel_gets_its_burst_then_one_message_per_second() -> None:
-    """Five posts at once in one channel: three go now, then one per second."""
+    """Five posts at once in one channel: three go now, then one per second (and a margin)."""
     clock = HandClock()
-    pacer = ChannelPacer(per_second=1, burst=3, now=clock.now, sleep=clock.sleep)
+    pacer = ChannelPacer(1, burst=3, margin=0.1, now=clock.now, sleep=clock.sleep)
     times = []
     for _ in range(5):
         await pacer.wait_turn("C1")
         times.append(clock.t - 100.0)
-    assert times == [0.0, 0.0, 0.0, 1.0, 2.0]
+    assert times == pytest.approx([0.0, 0.0, 0.0, 1.1, 2.1])
 
 
 async def test_channels_are_paced_apart() -> None:
     """A busy channel does not delay another one."""
     clock = HandClock()
-    pacer = ChannelPacer(per_second=1, burst=1, now=clock.now, sleep=clock.sleep)
+    pacer = ChannelPacer(1, burst=1, margin=0, now=clock.now, sleep=clock.sleep)
     await pacer.wait_turn("C1")
     await pacer.wait_turn("C2")
     assert clock.slept == []
@@ -48,7 +50,7 @@ async def test_channels_are_paced_apart() -> None:
 async def test_concurrent_posts_to_one_channel_queue_in_order() -> None:
     """Posts racing for one channel take turns; none skips the pace."""
     clock = HandClock()
-    pacer = ChannelPacer(per_second=2, burst=1, now=clock.now, sleep=clock.sleep)
+    pacer = ChannelPacer(2, burst=1, margin=0, now=clock.now, sleep=clock.sleep)
     order: list[int] = []
 
     async def post(n: int) -> None:
