@@ -66,7 +66,8 @@ class SqlRepository:
                     yield SqlUnit(connection)
         except OperationalError as error:
             reason = _busy_reason(error)
-            if reason is None:
+            if reason is None or (readonly and _wrote_in_readonly_unit(error)):
+                # A write in a read-only unit is a bug in the caller, not a full disk.
                 raise
             log.warning("a unit of work failed: %s", error.orig)
             raise StorageBusy(reason) from error
@@ -85,6 +86,11 @@ def _busy_reason(error: OperationalError) -> str | None:
     """What a user should hear about a database that cannot write now; None for other errors."""
     text = str(error.orig).lower()
     return next((reason for key, reason in _BUSY.items() if key in text), None)
+
+
+def _wrote_in_readonly_unit(error: OperationalError) -> bool:
+    """SQLite's answer to a write under query_only (the file itself may be writable)."""
+    return "readonly database" in str(error.orig).lower()
 
 
 def _writer_lock(engine: AsyncEngine) -> asyncio.Lock:
