@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ class ManualTimer:
         self.auto = auto
         # a follower process (not the scheduler leader) keeps no alarms: the leader acts
         self.active = active
+        # run before time moves: a leader sharing its database picks up other processes' work
+        self.before_advance: Callable[[], Awaitable[None]] | None = None
         self.service: StudyService | None = None
         self._closes: list[tuple[datetime, int]] = []  # heap of (when, post id)
         self._deliveries: list[datetime] = []  # heap of instants the sender should run
@@ -151,6 +154,8 @@ class ManualTimer:
         if not isinstance(clock, SimulatedClock):
             raise TypeError("advance_to needs a SimulatedClock")
         target = as_utc(target)
+        if self.before_advance is not None and self.active:
+            await self.before_advance()
         async with self._running:
             while (event := self._next_event(target)) is not None:
                 when, kind, ident = event

@@ -161,13 +161,18 @@ def check_not_newer(connection: Connection, config: Config) -> None:
 
 
 def _split_search_path(url: URL) -> tuple[URL, dict[str, Any]]:
-    if url.drivername != "postgresql+asyncpg" or "search_path" not in url.query:
+    """asyncpg session settings: the search path, and an application name that lets an
+    operator (and the fault tests) tell studybot's connections apart."""
+    if url.drivername != "postgresql+asyncpg":
         return url, {}
-    search_path = url.query["search_path"]
-    if not isinstance(search_path, str):
-        search_path = ",".join(search_path)
-    settings = {"server_settings": {"search_path": search_path}}
-    return url.difference_update_query(["search_path"]), settings
+    server_settings = {"application_name": "studybot"}
+    if "search_path" in url.query:
+        search_path = url.query["search_path"]
+        if not isinstance(search_path, str):
+            search_path = ",".join(search_path)
+        server_settings["search_path"] = search_path
+        server_settings["application_name"] = f"studybot:{search_path}"[:63]
+    return url.difference_update_query(["search_path"]), {"server_settings": server_settings}
 
 
 def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool, busy_timeout_ms: int) -> None:
