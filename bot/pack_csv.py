@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.pack_rules import LinedDict, LinedList
+from bot.core.pack_nodes import LinedDict, LinedList
 from bot.core.questions import LETTERS, Concept, Question
 
 CSV_COLUMNS = (

@@ -21,6 +21,7 @@ from typing import TextIO
 from bot.config import SHIPPED_QUESTIONS
 from bot.core.bank_rules import bank_report, bank_rule_problems
 from bot.core.pack_rules import TYPES
+from bot.core.pack_yaml import same_file_key
 from bot.core.packs import LoadResult, Problem, check_questions, load_packs, pack_files
 from bot.core.questions import Concept, QuestionBank
 from bot.pack_csv import pack_to_csv, pack_yaml, read_csv, row_node
@@ -31,22 +32,24 @@ log = logging.getLogger(__name__)
 # --- check and list -------------------------------------------------------------------
 
 
-def _resolved(paths: Sequence[Path]) -> set[Path]:
+def _resolved(paths: Sequence[Path]) -> set[object]:
+    """What identifies the files behind these paths (see same_file_key)."""
     files, _ = pack_files(paths)
-    return {f.resolve() for f in files}
+    return {same_file_key(f) for f in files}
 
 
-def _context_bank(shipped_dir: Path, exclude: set[Path]) -> QuestionBank | None:
+def _context_bank(shipped_dir: Path, exclude: set[object]) -> QuestionBank | None:
     """The shipped packs not being checked, so other packs may use their concepts."""
     files, _ = pack_files([shipped_dir])
-    rest = [f for f in files if f.resolve() not in exclude]
+    rest = [f for f in files if same_file_key(f) not in exclude]
     return load_packs(rest).bank if rest else None
 
 
 def _load(paths: Sequence[Path], shipped_dir: Path) -> tuple[LoadResult, bool]:
     """Load the packs named (the shipped folder when none), and whether that is the shipped bank."""
     targets = list(paths) or [shipped_dir]
-    has_shipped = any(p.resolve() == shipped_dir.resolve() for p in targets)
+    shipped = same_file_key(shipped_dir)
+    has_shipped = any(same_file_key(p) == shipped for p in targets)
     base = None if has_shipped else _context_bank(shipped_dir, _resolved(targets))
     return load_packs(targets, base=base), has_shipped
 
@@ -174,7 +177,7 @@ def import_csv(
     if out_path.exists() and not force:
         print(f"{out_path} exists; pass --force to replace it", file=out)
         return 1
-    context = _context_bank(shipped_dir, {out_path.resolve()}) or QuestionBank((), ())
+    context = _context_bank(shipped_dir, {same_file_key(out_path)}) or QuestionBank((), ())
     known = context.concept_ids()
     if title is None and concept not in known:
         message = f"unknown concept '{concept}' (known: {', '.join(known)})"

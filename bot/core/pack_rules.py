@@ -7,13 +7,35 @@ build a Question or report Problems naming the file, the line and the question.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from bot.core.questions import LETTERS, Concept, Point, Question
+from bot.core.pack_nodes import (
+    LinedDict,
+    LinedList,
+    Problem,
+    did_you_mean,
+    key_text,
+    kind,
+    show,
+)
+from bot.core.pack_syllabus import read_pack
+from bot.core.questions import LETTERS, Question
+
+__all__ = [
+    "FIELDS",
+    "FILLER_CHOICE",
+    "QUESTION_ID",
+    "CheckedQuestion",
+    "LinedDict",
+    "LinedList",
+    "Problem",
+    "check_question",
+    "kind",
+    "read_pack",
+    "show",
+]
 
 FIELDS = (
     "id",
@@ -29,61 +51,15 @@ FIELDS = (
     "points",
 )
 REQUIRED = tuple(f for f in FIELDS if f not in ("choices", "points"))
-PACK_KEYS = ("concepts", "questions")
 TYPES = ("single", "truefalse")
 DIFFICULTIES = (1, 2, 3)
 MIN_CHOICES, MAX_CHOICES = 3, 5
 MAX_PROMPT, MAX_CHOICE, MAX_EXPLANATION, MAX_RATIONALE = 300, 120, 600, 200
-MAX_POINT_TEXT = 200
 TRUE_FALSE = ("True", "False")
 
 QUESTION_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TAG = re.compile(r"^[^\s,]+$")
-CONCEPT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# A syllabus point: `<concept-short>.<slug>`, e.g. `basics.code-generation`.
-POINT_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
 FILLER_CHOICE = re.compile(r"\b(all|none) of the above\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a pack, located as precisely as the input allows."""
-
-    path: str
-    line: int
-    question_id: str | None
-    message: str
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        # One problem, one line, whatever text a pack smuggled into the message.
-        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
-        return f"{self.path}:{self.line}: {self.question_id or '-'}: {message}"
-
-
-class LinedDict(dict[object, object]):
-    """A YAML mapping that remembers its first line and the line of each key."""
-
-    def __init__(self, line: int) -> None:
-        super().__init__()
-        self.line = line
-        self.key_lines: dict[object, int] = {}
-        self.duplicate_keys: list[tuple[object, int]] = []
-
-    def line_of(self, key: object) -> int:
-        return self.key_lines.get(key, self.line)
-
-
-class LinedList(list[object]):
-    """A YAML sequence that remembers its first line and the line of each item."""
-
-    def __init__(self, line: int) -> None:
-        super().__init__()
-        self.line = line
-        self.item_lines: list[int] = []
-
-    def line_of(self, index: int) -> int:
-        return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
 @dataclass(frozen=True)
@@ -97,150 +73,6 @@ class CheckedQuestion:
     prompt: str | None
     question: Question | None
     problems: tuple[Problem, ...]
-
-
-def kind(value: object) -> str:
-    """How a YAML value reads to a pack author, for 'must be X, got Y' messages."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, date):
-        return "a date"
-    return type(value).__name__
-
-
-def show(value: object) -> str:
-    """A value quoted for a message, cut short so one line stays readable."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _key(key: object) -> str:
-    text = str(key)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _did_you_mean(word: object, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.75)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def read_pack(
-    path: str, data: object
-) -> tuple[list[tuple[Concept, int]], list[tuple[object, int]], list[Problem]]:
-    """Split a parsed pack into its concept declarations and question nodes, with lines."""
-    if not isinstance(data, LinedDict):
-        message = f"a pack must be a mapping with 'concepts' and/or 'questions', got {kind(data)}"
-        return [], [], [Problem(path, 1, None, message)]
-    problems = [
-        Problem(path, line, None, f"duplicate key '{_key(key)}' (also at line {data.line_of(key)})")
-        for key, line in data.duplicate_keys
-    ]
-    for key in data:
-        if key not in PACK_KEYS:
-            message = f"unknown top-level key '{_key(key)}'{_did_you_mean(key, PACK_KEYS)}"
-            problems.append(Problem(path, data.line_of(key), None, message))
-    if not any(key in data for key in PACK_KEYS):
-        problems.append(Problem(path, data.line, None, "the pack has no 'concepts' or 'questions'"))
-
-    concepts: list[tuple[Concept, int]] = []
-    declared = data.get("concepts", LinedList(data.line))
-    if not isinstance(declared, LinedList):
-        message = f"'concepts' must be a list of {{id, title}}, got {kind(declared)}"
-        problems.append(Problem(path, data.line_of("concepts"), None, message))
-    else:
-        for index, node in enumerate(declared):
-            concept = _read_concept(path, node, declared.line_of(index), problems)
-            if concept is not None:
-                concepts.append((concept, declared.line_of(index)))
-
-    nodes = data.get("questions", LinedList(data.line))
-    if not isinstance(nodes, LinedList):
-        message = f"'questions' must be a list, got {kind(nodes)}"
-        problems.append(Problem(path, data.line_of("questions"), None, message))
-        return concepts, [], problems
-    return concepts, [(node, nodes.line_of(i)) for i, node in enumerate(nodes)], problems
-
-
-def _read_concept(path: str, node: object, line: int, problems: list[Problem]) -> Concept | None:
-    if not isinstance(node, LinedDict):
-        message = f"a concept must be {{id, title}} (and optional points), got {kind(node)}"
-        problems.append(Problem(path, line, None, message))
-        return None
-    before = len(problems)
-    for key in node:
-        if key not in ("id", "title", "points"):
-            problems.append(
-                Problem(path, node.line_of(key), None, f"unknown concept key '{_key(key)}'")
-            )
-    concept_id, title = node.get("id"), node.get("title")
-    if not isinstance(concept_id, str) or not CONCEPT_ID.fullmatch(concept_id):
-        message = f"concept id must be a word like 'adapt.rag', got {show(concept_id)}"
-        problems.append(Problem(path, node.line_of("id"), None, message))
-    if not isinstance(title, str) or not title.strip():
-        message = f"concept {show(concept_id)} needs a 'title' (text)"
-        problems.append(Problem(path, node.line_of("title"), None, message))
-    if len(problems) > before:
-        return None
-    assert isinstance(concept_id, str) and isinstance(title, str)
-    points = _read_points(path, node, problems) if "points" in node else ()
-    return Concept(concept_id, title.strip(), points)
-
-
-def _read_points(path: str, node: LinedDict, problems: list[Problem]) -> tuple[Point, ...]:
-    """A concept's syllabus points; a bad point is reported and left out, the concept stays."""
-    value = node["points"]
-    if not isinstance(value, LinedList):
-        message = f"'points' must be a list of {{id, text}}, got {kind(value)}"
-        problems.append(Problem(path, node.line_of("points"), None, message))
-        return ()
-    points: list[Point] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(value):
-        line = value.line_of(index)
-        if not isinstance(item, LinedDict):
-            message = f"a syllabus point must be {{id, text}}, got {kind(item)}"
-            problems.append(Problem(path, line, None, message))
-            continue
-        before = len(problems)
-        for key in item:
-            if key not in ("id", "text"):
-                message = f"unknown syllabus point key '{_key(key)}'"
-                problems.append(Problem(path, item.line_of(key), None, message))
-        point_id, text = item.get("id"), item.get("text")
-        if not isinstance(point_id, str) or not POINT_ID.fullmatch(point_id):
-            message = (
-                "syllabus point id must be a slug like 'basics.code-generation',"
-                f" got {show(point_id)}"
-            )
-            problems.append(Problem(path, item.line_of("id"), None, message))
-        elif point_id in seen:
-            message = f"duplicate syllabus point '{point_id}' (also at line {seen[point_id]})"
-            problems.append(Problem(path, item.line_of("id"), None, message))
-        if not isinstance(text, str) or not text.strip():
-            message = f"syllabus point {show(point_id)} needs a 'text' (one line)"
-            problems.append(Problem(path, item.line_of("text"), None, message))
-        elif len(text.strip()) > MAX_POINT_TEXT:
-            message = (
-                f"syllabus point {show(point_id)} text is too long:"
-                f" {len(text.strip())} characters (limit {MAX_POINT_TEXT})"
-            )
-            problems.append(Problem(path, item.line_of("text"), None, message))
-        if len(problems) == before:
-            assert isinstance(point_id, str) and isinstance(text, str)
-            seen[point_id] = item.line_of("id")
-            source = f"{path}:{item.line}"
-            points.append(Point(point_id, " ".join(text.split()), source))
-    return tuple(points)
 
 
 class _Reporter:
@@ -277,10 +109,10 @@ def check_question(
     question_id = raw_id if isinstance(raw_id, str) and raw_id else None
     r = _Reporter(path, question_id, node)
     for key, key_line in node.duplicate_keys:
-        r.add(key_line, f"duplicate key '{_key(key)}' (also at line {node.line_of(key)})")
+        r.add(key_line, f"duplicate key '{key_text(key)}' (also at line {node.line_of(key)})")
     for key in node:
         if key not in FIELDS:
-            r.add(node.line_of(key), f"unknown field '{_key(key)}'{_did_you_mean(key, FIELDS)}")
+            r.add(node.line_of(key), f"unknown field '{key_text(key)}'{did_you_mean(key, FIELDS)}")
     for field in REQUIRED:
         if field not in node:
             r.add(node.line, f"missing field '{field}'")
@@ -294,7 +126,7 @@ def check_question(
     if concept is not None and concept not in concepts:
         r.at(
             "concept",
-            f"unknown concept '{_key(concept)}'{_did_you_mean(concept, sorted(concepts))}",
+            f"unknown concept '{key_text(concept)}'{did_you_mean(concept, sorted(concepts))}",
         )
     difficulty = _difficulty(r)
     tags = _tags(r)
@@ -409,8 +241,8 @@ def _points(r: _Reporter, known: Collection[str]) -> tuple[str, ...]:
         if not isinstance(item, str):
             r.add(line, f"point {i + 1} must be a syllabus point id, got {kind(item)}")
         elif item not in known:
-            hint = _did_you_mean(item, sorted(known))
-            r.add(line, f"unknown syllabus point '{_key(item)}'{hint}")
+            hint = did_you_mean(item, sorted(known))
+            r.add(line, f"unknown syllabus point '{key_text(item)}'{hint}")
         elif item in ids:
             r.add(line, f"syllabus point '{item}' is named twice")
         else:
@@ -499,7 +331,7 @@ def _rationales(
         r.at("rationales", f"'rationales' must map each wrong choice to a line, got {kind(value)}")
         return None
     for key, line in value.duplicate_keys:
-        r.add(line, f"duplicate rationale '{_key(key)}' (also at line {value.line_of(key)})")
+        r.add(line, f"duplicate rationale '{key_text(key)}' (also at line {value.line_of(key)})")
     if not labels:  # the choices are already reported as broken
         return None
     label: Callable[[object], object] = _true_false_label if qtype == "truefalse" else str
@@ -508,7 +340,10 @@ def _rationales(
     for key, text in value.items():
         name, line = label(key), value.line_of(key)
         if name not in labels:
-            r.add(line, f"rationale for '{_key(key)}', which is not a choice ({', '.join(labels)})")
+            r.add(
+                line,
+                f"rationale for '{key_text(key)}', which is not a choice ({', '.join(labels)})",
+            )
         elif answer is not None and name == labels[answer]:
             r.add(line, f"rationale for the right answer '{name}': leave it out")
         elif not isinstance(text, str) or not text.strip():

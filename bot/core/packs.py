@@ -9,24 +9,20 @@ for the shipped bank as a whole live in bot/core/bank_rules.py.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-from yaml.constructor import ConstructorError
-from yaml.reader import ReaderError
-
 from bot.core.bank_rules import BankReport, bank_report, bank_rule_problems
 from bot.core.errors import StudyError
-from bot.core.pack_rules import (
-    CheckedQuestion,
-    LinedDict,
-    LinedList,
-    Problem,
-    check_question,
-    read_pack,
+from bot.core.pack_rules import CheckedQuestion, Problem, check_question, read_pack
+from bot.core.pack_yaml import (
+    MAX_LOADED_QUESTIONS,
+    MAX_PACK_QUESTIONS,
+    pack_files,
+    parse_pack,
+    read_pack_file,
+    same_file_key,
 )
 from bot.core.questions import Concept, Question, QuestionBank
 from bot.core.similarity import near_duplicates
@@ -43,8 +39,6 @@ __all__ = [
     "load_packs",
     "pack_files",
 ]
-
-PACK_SUFFIXES = (".yaml", ".yml")
 
 
 class InvalidShippedPack(StudyError):
@@ -70,121 +64,6 @@ class LoadResult:
         return not any(p.severity == "error" for p in self.problems)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader whose mappings and lists remember their lines (1-based).
-
-    Booleans follow YAML 1.2 (only true/false), so a choice spelled `No` or
-    `on` stays text instead of silently becoming a boolean. It stays on the
-    pure-Python parser: libyaml's (CSafeLoader) is faster but crashes the whole
-    process on deeply nested input, and one bad user file must not do that.
-    """
-
-    def construct_lined_map(self, node: yaml.MappingNode) -> Iterator[LinedDict]:
-        data = LinedDict(node.start_mark.line + 1)
-        yield data
-        own = {id(key_node) for key_node, _ in node.value}
-        own_keys: set[object] = set()
-        self.flatten_mapping(node)  # `<<: *anchor` entries come first; the node's own keys win
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node)
-            try:
-                hash(key)
-            except TypeError:
-                raise ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    "found a key that is not a scalar",
-                    key_node.start_mark,
-                ) from None
-            line = key_node.start_mark.line + 1
-            if id(key_node) not in own:
-                data.key_lines.setdefault(key, line)
-            elif key in own_keys:
-                data.duplicate_keys.append((key, line))
-            else:
-                own_keys.add(key)
-                data.key_lines[key] = line
-            data[key] = self.construct_object(value_node)
-
-    def construct_lined_list(self, node: yaml.SequenceNode) -> Iterator[LinedList]:
-        data = LinedList(node.start_mark.line + 1)
-        yield data
-        data.extend(self.construct_object(child) for child in node.value)
-        data.item_lines = [child.start_mark.line + 1 for child in node.value]
-
-
-_BOOL = "tag:yaml.org,2002:bool"
-_LineLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_LineLoader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_lined_map)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_lined_list)
-
-
-def _parse(path: str, raw: bytes) -> tuple[object, list[Problem]]:
-    """The YAML document of one file, or the problem that stops it being read."""
-    if not raw.strip():
-        return None, [Problem(path, 1, None, "empty file")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        bad = raw[exc.start : exc.start + 1].hex()
-        return None, [Problem(path, line, None, f"not UTF-8 text (byte 0x{bad})")]
-    try:
-        data = yaml.load(text, Loader=_LineLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        detail = "; ".join(str(part) for part in (exc.problem, exc.context) if part)
-        return None, [Problem(path, line, None, f"YAML syntax error: {detail}")]
-    except ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        return None, [Problem(path, line, None, f"YAML syntax error: {exc.reason}")]
-    except Exception as exc:
-        # PyYAML's constructors raise plain ValueError, KeyError, AttributeError...
-        # on explicitly tagged nonsense (`!!bool maybe`, `!!timestamp x`), and
-        # RecursionError on absurd nesting; all of it is a bad file, not a bug here.
-        detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        return None, [Problem(path, 1, None, f"YAML value cannot be read ({detail})")]
-    if data is None:
-        return None, [Problem(path, 1, None, "empty file (no YAML document)")]
-    return data, []
-
-
-def pack_files(dirs_or_files: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
-    """The pack files named by the arguments: each folder's *.yaml/*.yml, sorted."""
-    files: list[Path] = []
-    problems: list[Problem] = []
-    for path in dirs_or_files:
-        if path.is_dir():
-            try:
-                found = sorted(
-                    f for f in path.iterdir() if f.suffix in PACK_SUFFIXES and f.is_file()
-                )
-            except OSError as exc:
-                problems.append(Problem(str(path), 0, None, f"cannot read: {exc.strerror}"))
-                continue
-            if not found:
-                problems.append(Problem(str(path), 0, None, "no *.yaml packs in this folder"))
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(Problem(str(path), 0, None, "no such file or folder"))
-    unique: list[Path] = []
-    seen: set[Path] = set()
-    for file in files:  # a file named twice (or via two paths) loads once
-        if file.resolve() not in seen:
-            seen.add(file.resolve())
-            unique.append(file)
-    return unique, problems
-
-
 def load_packs(dirs_or_files: Sequence[Path], *, base: QuestionBank | None = None) -> LoadResult:
     """Load and validate packs; invalid questions are reported and left out.
 
@@ -198,19 +77,24 @@ def load_packs(dirs_or_files: Sequence[Path], *, base: QuestionBank | None = Non
     declared = {c.id: "the shipped packs" for c in base.concepts}
     points = {point: "the shipped packs" for point in base.point_ids()}
     concepts: list[Concept] = []
+    loaded = 0
     for file in files:
         path = str(file)
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            problems.append(Problem(path, 0, None, f"cannot read: {exc.strerror}"))
+        raw, read_problem = read_pack_file(file)
+        if raw is None:
+            problems.append(read_problem or Problem(path, 0, None, "cannot read"))
             continue
-        data, file_problems = _parse(path, raw)
+        data, file_problems = parse_pack(path, raw)
         problems.extend(file_problems)
         if file_problems:
             continue
         file_concepts, file_nodes, file_problems = read_pack(path, data)
         problems.extend(file_problems)
+        count_problem = _count_problem(path, len(file_nodes), loaded)
+        if count_problem is not None:
+            problems.append(count_problem)
+            continue
+        loaded += len(file_nodes)
         for concept, line in file_concepts:
             if concept.id in declared:
                 message = f"concept '{concept.id}' is already declared by {declared[concept.id]}"
@@ -228,6 +112,20 @@ def load_packs(dirs_or_files: Sequence[Path], *, base: QuestionBank | None = Non
     return LoadResult(
         QuestionBank(tuple(concepts), questions), tuple(problems), tuple(map(str, files))
     )
+
+
+def _count_problem(path: str, count: int, loaded: int) -> Problem | None:
+    """A pack with too many questions, alone or on top of the packs loaded before it."""
+    if count > MAX_PACK_QUESTIONS:
+        message = f"too many questions: {count:,} (limit {MAX_PACK_QUESTIONS:,} per pack); split it"
+        return Problem(path, 1, None, message)
+    if loaded + count > MAX_LOADED_QUESTIONS:
+        message = (
+            f"pack not loaded: with it the packs would hold {loaded + count:,} questions"
+            f" (limit {MAX_LOADED_QUESTIONS:,} in all)"
+        )
+        return Problem(path, 1, None, message)
+    return None
 
 
 def _unique_points(
@@ -316,10 +214,10 @@ def load_bank(shipped: Path, extra: Sequence[Path]) -> tuple[QuestionBank, list[
     if not shipped_result.ok:
         raise InvalidShippedPack([p for p in shipped_result.problems if p.severity == "error"])
     bank = shipped_result.bank
-    shipped_files = {Path(f).resolve() for f in shipped_result.files}
+    shipped_files = {same_file_key(Path(f)) for f in shipped_result.files}
     files, path_problems = pack_files(extra)
     warnings = [replace(p, severity="warning") for p in path_problems]
-    accepted = [f for f in files if f.resolve() not in shipped_files]
+    accepted = [f for f in files if same_file_key(f) not in shipped_files]
     # Dropping one file can break another (it declared a concept the other uses),
     # so load again until every remaining file is clean.
     while accepted:
