@@ -243,3 +243,11 @@ def test_a_database_from_a_newer_build_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "revision 0099_future, newer than this build" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_database_that_is_down_is_one_line(tmp_path: Path) -> None:
+    """Nothing listening at the Postgres address: one line naming the database, exit 1."""
+    result = studybot("postgresql+asyncpg://postgres@127.0.0.1:9/test", "run")
+    assert result.returncode == 1
+    assert "Cannot open the database postgresql+asyncpg://postgres@127.0.0.1:9/test" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
