@@ -49,6 +49,17 @@ def build_client(token: str, base_url: str) -> AsyncWebClient:
     )
 
 
+class _ClientTokenNotice(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that the
+    client we pass wins; that warning tells an operator nothing, so it is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
+CLIENT_TOKEN_NOTICE = _ClientTokenNotice()
+
+
 class SlackAdapter:
     platform = PLATFORM
 
@@ -84,11 +95,14 @@ class SlackAdapter:
         auth = await self.client.auth_test()  # a wrong token fails here, not on the first click
         self.bot_user_id = auth.get("user_id")
         self.listeners = Listeners(service, People(self.client, self.admin_users), self.client)
+        bolt_log = logging.getLogger("bot.adapters.slack.bolt")
+        bolt_log.addFilter(CLIENT_TOKEN_NOTICE)  # once: the same filter is not added twice
         app = AsyncApp(
+            name="studybot",
             client=self.client,
             signing_secret=self.signing_secret or "",
             request_verification_enabled=not self.socket_mode,
-            logger=logging.getLogger("bot.adapters.slack.bolt"),
+            logger=bolt_log,
         )
         commands.register(app, self.listeners)
         actions.register(app, self.listeners)

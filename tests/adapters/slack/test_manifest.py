@@ -117,3 +117,27 @@ def test_the_manifest_turns_on_what_the_adapter_relies_on() -> None:
     assert m["settings"]["socket_mode_enabled"] is True
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert m["features"]["bot_user"]["display_name"]
+
+
+def test_the_manifest_keeps_slacks_structure_and_limits() -> None:
+    """Only keys Slack's manifest format knows, within its length limits (checked offline)."""
+    m = manifest()
+    assert set(m) <= {"display_information", "features", "oauth_config", "settings"}
+    shown = m["display_information"]
+    assert set(shown) <= {"name", "description", "long_description", "background_color"}
+    assert 1 <= len(shown["name"]) <= 35 and 1 <= len(shown["description"]) <= 140
+    assert 175 <= len(shown["long_description"]) <= 4000
+    assert re.fullmatch(r"#[0-9a-fA-F]{6}", shown["background_color"])
+    assert set(m["features"]) <= {"app_home", "bot_user", "slash_commands"}
+    for command in m["features"]["slash_commands"]:
+        assert set(command) <= {"command", "url", "description", "usage_hint", "should_escape"}
+        assert command["command"].startswith("/") and len(command["command"]) <= 32
+        assert len(command["usage_hint"]) <= 1000
+    assert set(m["oauth_config"]["scopes"]) == {"bot"}
+    assert set(m["settings"]) <= {
+        "event_subscriptions",
+        "interactivity",
+        "org_deploy_enabled",
+        "socket_mode_enabled",
+        "token_rotation_enabled",
+    }
