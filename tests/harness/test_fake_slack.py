@@ -166,6 +166,17 @@ async def test_the_channel_pace_answers_429_past_the_burst(slack: FakeSlack) -> 
     assert [m.text for m in slack.posted(CHANNEL)] == ["one", "two"]
 
 
+async def test_the_workspace_cap_applies_across_channels(slack: FakeSlack) -> None:
+    """A workspace pace refuses posts beyond its burst even when each channel is quiet."""
+    slack.workspace_pace = Pace(per_second=0.5, burst=2)
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.base_url)
+    await client.chat_postMessage(channel="C1", text="one")
+    await client.chat_postMessage(channel="C2", text="two")
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(channel="C3", text="three")
+    assert refused.value.response.headers["Retry-After"] == "2"
+
+
 async def test_files_upload_v2_goes_through_three_steps(slack: FakeSlack) -> None:
     """files_upload_v2 gets an upload URL, posts the bytes there, then completes into a DM."""
     client = web_client(slack)
