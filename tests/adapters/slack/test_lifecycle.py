@@ -38,3 +38,10 @@ async def test_socket_mode_reconnects_when_slack_asks_and_keeps_answering(
         assert "Topics" in topics["text"]
     finally:
         await studybot.stop()
+
+
+async def test_http_mode_answers_slacks_url_verification(bot: Studybot) -> None:
+    """Saving the request URL in Slack's settings sends a challenge; studybot echoes it."""
+    challenge = {"type": "url_verification", "token": "x", "challenge": "c0ffee-42"}
+    reply = await bot.wire.event(challenge)
+    assert reply.ok and reply.body == {"challenge": "c0ffee-42"}
