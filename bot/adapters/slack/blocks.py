@@ -154,7 +154,8 @@ def _question_body(view: QuestionView, head: str, hint: bool = True) -> list[Blo
         section(option_lines(view.choices)),
     ]
     if hint:
-        how = "Pick a button, or reply in this thread with a letter."
+        typed = "true or false" if view.type == "truefalse" else "a letter"
+        how = f"Click a button, or reply in this message's thread with {typed}."
         if view.closes_at is not None:
             pattern = "{time_secs}" if view.kind == "quiz" else "{date_short_pretty} at {time}"
             how += f" Closes {local_time(view.closes_at, pattern)}."
