@@ -34,8 +34,12 @@ def _percent(part: int, whole: int) -> str:
     return f"{part / whole:.0%}" if whole else "-"
 
 
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "TOO MANY"
+
+
 def _cue(cue: Cue, right: str, wrong: str) -> str:
-    verdict = "ok" if cue.ok else "TOO MANY"
+    verdict = _verdict(cue.ok)
     return (
         f"{right} {cue.keys}, {wrong} {cue.distractors} [{wrong} may not exceed {right}: {verdict}]"
     )
@@ -95,16 +99,18 @@ def print_report(report: BankReport, out: TextIO, title: str = "Shipped bank") -
 
 def _print_cues(report: BankReport, out: TextIO) -> None:
     print("Cues a test-wise learner could use (limits in brackets):", file=out)
+    revealing = len(report.revealing_ids)
     print(
-        f"  answer-revealing truefalse ids: {len(report.revealing_ids)}"
-        f" [limit {MAX_REVEALING_IDS}]",
+        f"  answer-revealing truefalse ids: {revealing}"
+        f" [limit {MAX_REVEALING_IDS}: {_verdict(revealing <= MAX_REVEALING_IDS)}]",
         file=out,
     )
     worst = max(report.concepts, key=lambda c: c.longest_key.share, default=None)
     if worst is not None and worst.longest_key.of:
+        ok = worst.longest_key.share <= MAX_LONGEST_KEY_SHARE
         print(
             f"  right option the longest: highest in {worst.id}, {worst.longest_key}"
-            f" [limit {float(MAX_LONGEST_KEY_SHARE):.0%} per concept]",
+            f" [limit {float(MAX_LONGEST_KEY_SHARE):.0%} per concept: {_verdict(ok)}]",
             file=out,
         )
     words = textwrap.wrap(", ".join(ABSOLUTE_WORDS), WIDTH - 6)
@@ -117,7 +123,7 @@ def _print_cues(report: BankReport, out: TextIO) -> None:
     limit = MAX_FROM_SCRATCH_SHARE
     print(
         f"  from-scratch / random-weights options: {scratch} of questions"
-        f" [limit {limit.numerator} in {limit.denominator}]",
+        f" [limit {limit.numerator} in {limit.denominator}: {_verdict(scratch.share <= limit)}]",
         file=out,
     )
 

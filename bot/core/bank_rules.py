@@ -47,54 +47,17 @@ MAX_LONGEST_KEY_SHARE = Fraction(30, 100)  # per concept, of its single-answer q
 MAX_FROM_SCRATCH_SHARE = Fraction(1, 8)  # of all questions
 MAX_REVEALING_IDS = 0
 
-REVEALING_ID_WORDS = frozenset(
-    [
-        "true",
-        "false",
-        "truth",
-        "untrue",
-        "correct",
-        "incorrect",
-        "wrong",
-        "myth",
-        "myths",
-        "fake",
-        "fact",
-        "facts",
-        "misconception",
-        "mistake",
-        "mistaken",
-        "fallacy",
-        "lie",
-        "bogus",
-        "not",
-        "no",
-        "never",
-        "always",
-        "none",
-        "cannot",
-        "cant",
-        "isnt",
-        "doesnt",
-        "dont",
-        "wont",
-        "arent",
-    ]
-)
+# fmt: off
+REVEALING_ID_WORDS = frozenset((
+    "true", "false", "truth", "untrue", "correct", "incorrect", "wrong", "myth", "myths", "fake",
+    "fact", "facts", "misconception", "mistake", "mistaken", "fallacy", "lie", "bogus", "not",
+    "no", "never", "always", "none", "cannot", "cant", "isnt", "doesnt", "dont", "wont", "arent",
+))
 ABSOLUTE_WORDS = (
-    "always",
-    "never",
-    "guarantee",
-    "guarantees",
-    "guaranteed",
-    "only",
-    "all",
-    "none",
-    "completely",
-    "entirely",
-    "impossible",
-    "must",
+    "always", "never", "guarantee", "guarantees", "guaranteed", "only", "all", "none",
+    "completely", "entirely", "impossible", "must",
 )
+# fmt: on
 ABSOLUTE = re.compile(r"\b(" + "|".join(ABSOLUTE_WORDS) + r")\b", re.IGNORECASE)
 FROM_SCRATCH = re.compile(
     r"\bfrom scratch\b|\brandom(ly)?[- ](initiali[sz]ed |initial |starting )?weights\b"

@@ -20,6 +20,7 @@ import bot.core.packs
 from bot.core.pack_yaml import MAX_DEPTH, MAX_PACK_BYTES, MAX_PACK_QUESTIONS
 from bot.core.packs import load_packs
 from bot.core.similarity import NEAR_DUPLICATE, near_duplicates, normalise_prompt
+from bot.packs_cli import main
 
 CONCEPTS = "concepts:\n  - id: adapt.rag\n    title: RAG\n"
 GOOD = """\
@@ -197,8 +198,6 @@ def test_hostile_input_is_one_problem_naming_the_file(
 
 def test_the_check_command_names_a_self_looping_path(tmp_path: Path, capsys) -> None:
     """`questions check` on a self-looping link prints one line naming it (no unexpected error)."""
-    from bot.packs_cli import main
-
     loop = self_loop(tmp_path)
     assert main(["questions", "check", "--shipped", str(tmp_path / "none"), str(loop)]) == 1
     out = capsys.readouterr()
