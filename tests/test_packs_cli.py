@@ -227,7 +227,7 @@ def test_check_without_paths_reports_the_shipped_bank(tmp_path: Path, capsys) ->
         " (limit 35% each)",
         "  right answer among all single questions: a 64, b 80, c 64, d 80",
     ]
-    assert "  answer-revealing truefalse ids: 0 [limit 0]" in out
+    assert "  answer-revealing truefalse ids: 0 [limit 0: ok]" in out
     assert (
         "Syllabus points: 4, 0 tested by fewer than 2 questions; questions naming no point: 0"
         in out
