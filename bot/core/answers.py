@@ -35,18 +35,18 @@ class ChannelAnswers:
     ) -> ReceiptView:
         """A typed reply to a question's message (a Slack thread): answers that question."""
         async with self.repo.unit() as u:
-            tenant = await tenant_here(u, place)
-            post = await u.post_by_message(tenant.id, place.channel, message_id)
-            if post is None:
+            tenant = await u.find_tenant(place.platform, place.tenant)
+            post = await u.post_by_message(tenant.id, place.channel, message_id) if tenant else None
+            if tenant is None or post is None:
                 raise NothingToAnswer()
             return await self._answer(u, tenant, post, who, self._typed(post, text))
 
     async def answer_in_channel(self, place: Place, who: Who, text: str) -> ReceiptView:
         """A typed answer in the channel itself: it goes to the newest open question."""
         async with self.repo.unit() as u:
-            tenant = await tenant_here(u, place)
-            post = await u.latest_open_post(tenant.id, place.channel)
-            if post is None:
+            tenant = await u.find_tenant(place.platform, place.tenant)
+            post = await u.latest_open_post(tenant.id, place.channel) if tenant else None
+            if tenant is None or post is None:
                 raise NothingToAnswer()
             return await self._answer(u, tenant, post, who, self._typed(post, text))
 
