@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.core.records import Delivery, NewDelivery
 from bot.storage import mapping
@@ -21,8 +22,14 @@ class DeliveryTables(Transaction):
         statement = (
             insert(deliveries).values(mapping.delivery_values(delivery)).returning(deliveries.c.id)
         )
-        row = await self._insert_or_none(statement)
-        return int(row.id) if row is not None else None
+        try:
+            async with self._db.begin_nested():
+                return int((await self._db.execute(statement)).scalar_one())
+        except IntegrityError:
+            # Only a queued key is a quiet None; a bad kind or tenant is a bug to raise.
+            if await self.delivery_for(delivery.dedup_key) is not None:
+                return None
+            raise
 
     async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         """Undelivered rows whose next attempt is due, oldest (lowest id) first."""

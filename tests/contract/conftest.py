@@ -14,14 +14,18 @@ import pytest
 from bot.core.ports import Repository
 from bot.storage import SqlRepository
 
+from ..core.fakes import FakeRepository
 from ..storage.backends import BACKENDS, open_backend
 from .builders import World, make_world
 
-REPOSITORIES = [*BACKENDS]
+REPOSITORIES = [pytest.param("fake", id="fake"), *BACKENDS]
 
 
 @pytest.fixture(params=REPOSITORIES)
 async def repo(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Repository]:
+    if request.param == "fake":
+        yield FakeRepository()
+        return
     backend = await open_backend(request.param, tmp_path)
     try:
         yield SqlRepository(backend.engine)

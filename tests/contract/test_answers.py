@@ -45,8 +45,18 @@ async def test_answers_read_back_whole(repo: Repository, world: World) -> None:
         [for_post] = await unit.answers_for_post(post.id)
         [of_bob] = await unit.answers_of(world.bob.id)
     expected = replace(stored, id=answer_id, learner_name="Bob", learner_user_id="u-bob")
-    assert for_post == expected
-    assert (of_bob.id, of_bob.correct, of_bob.points, of_bob.rating) == (answer_id, False, 0, 1)
+    assert for_post == of_bob == expected
+
+
+async def test_stored_answers_take_names_from_the_learner(repo: Repository, world: World) -> None:
+    """Name and user id given with an answer are not stored: reads join the learner's own."""
+    given = replace(answer(world, world.carol), learner_name="Imposter", learner_user_id="u-x")
+    async with repo.unit() as unit:
+        await unit.add_answer(given)
+        await unit.ensure_learner("discord", "u-carol", "Carol Renamed")
+    async with repo.unit() as unit:
+        [stored] = await unit.answers_of(world.carol.id)
+    assert (stored.learner_name, stored.learner_user_id) == ("Carol Renamed", "u-carol")
 
 
 async def test_personal_review_answers_are_unlimited(repo: Repository, world: World) -> None:

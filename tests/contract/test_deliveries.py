@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
 from bot.core.ports import Repository
 from bot.core.records import Delivery
 
@@ -36,6 +39,15 @@ async def test_add_delivery_queues_a_key_once(repo: Repository, world: World) ->
         attempts=0,
     )
     assert missing is None
+
+
+async def test_a_delivery_of_unknown_kind_is_refused_loudly(repo: Repository, world: World) -> None:
+    """A kind outside DELIVERY_KINDS raises (it is never mistaken for a queued key)."""
+    with pytest.raises((IntegrityError, ValueError)):
+        async with repo.unit() as unit:
+            await unit.add_delivery(delivery(world, "odd", kind="shout"))
+    async with repo.unit() as unit:
+        assert await unit.delivery_for("odd") is None
 
 
 async def test_delivery_round_trips_its_references(repo: Repository, world: World) -> None:

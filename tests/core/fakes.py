@@ -17,6 +17,7 @@ from datetime import date, datetime, time
 from bot.core.errors import AlreadyAnswered
 from bot.core.ports import ChannelView, Outbox, Place, Repository, Timer, Unit
 from bot.core.records import (
+    DELIVERY_KINDS,
     AnswerRecord,
     BoardRow,
     Delivery,
@@ -174,7 +175,7 @@ class FakeUnit:
             old = self._t.questions.get(qid)
             if old is None:
                 added += 1
-            elif old.row.content_hash != row.content_hash or not old.active:
+            elif old.row != row or not old.active:  # concept or hash changed, or back
                 updated += 1
             self._t.questions[qid] = _Question(row, active=True)
         for qid, question in self._t.questions.items():
@@ -237,7 +238,9 @@ class FakeUnit:
             raise AlreadyAnswered()
         answer_id = self._t.next_id("answers")
         # The name is not a column: it is joined in on read, as a real store would.
-        self._t.answers[answer_id] = dataclasses.replace(answer, id=answer_id, learner_name="")
+        self._t.answers[answer_id] = dataclasses.replace(
+            answer, id=answer_id, learner_name="", learner_user_id=""
+        )
         return answer_id
 
     async def has_answered(self, post_id: int, learner_id: int) -> bool:
@@ -246,18 +249,19 @@ class FakeUnit:
         )
 
     async def answers_for_post(self, post_id: int) -> list[AnswerRecord]:
-        answers = self._chronological(a for a in self._t.answers.values() if a.post_id == post_id)
+        return self._named(a for a in self._t.answers.values() if a.post_id == post_id)
+
+    async def answers_of(self, learner_id: int) -> list[AnswerRecord]:
+        return self._named(a for a in self._t.answers.values() if a.learner_id == learner_id)
+
+    def _named(self, answers: Iterable[AnswerRecord]) -> list[AnswerRecord]:
+        """Oldest first, with the learner's current name and user id joined in."""
         return [
             dataclasses.replace(
                 a, learner_name=self._name(a.learner_id), learner_user_id=self._uid(a.learner_id)
             )
-            for a in answers
+            for a in self._chronological(answers)
         ]
-
-    async def answers_of(self, learner_id: int) -> list[AnswerRecord]:
-        return self._chronological(
-            a for a in self._t.answers.values() if a.learner_id == learner_id
-        )
 
     async def answer_times(self, learner_id: int, since: datetime) -> list[datetime]:
         return [a.answered_at for a in await self.answers_of(learner_id) if a.answered_at >= since]
@@ -289,7 +293,7 @@ class FakeUnit:
         post_ids = {
             p.id
             for p in self._t.posts.values()
-            if p.round_id == round_id and (p.position or 0) < before_position
+            if p.round_id == round_id and p.position is not None and p.position < before_position
         }
         return {a.learner_id for a in self._t.answers.values() if a.post_id in post_ids}
 
@@ -409,7 +413,7 @@ class FakeUnit:
             channel=schedule.channel,
             local_time=schedule.local_time,
             timezone=schedule.timezone,
-            weekdays=tuple(schedule.weekdays),
+            weekdays=tuple(sorted(set(schedule.weekdays))),
             window_minutes=schedule.window_minutes,
             concept=schedule.concept,
             enabled=True,
@@ -531,6 +535,8 @@ class FakeUnit:
     # deliveries
 
     async def add_delivery(self, delivery: NewDelivery) -> int | None:
+        if delivery.kind not in DELIVERY_KINDS:
+            raise ValueError(f"unknown delivery kind {delivery.kind!r}")  # SQL: a CHECK
         if await self.delivery_for(delivery.dedup_key) is not None:
             return None
         row = Delivery(
@@ -568,7 +574,9 @@ class FakeUnit:
     async def mark_delivered(self, delivery_id: int, message_id: str | None, now: datetime) -> None:
         if row := self._t.deliveries.get(delivery_id):
             self._t.deliveries[delivery_id] = dataclasses.replace(
-                row, delivered_at=now, message_id=message_id
+                row,
+                delivered_at=now,
+                message_id=row.message_id if message_id is None else message_id,
             )
 
     async def retry_delivery_at(self, delivery_id: int, attempts: int, when: datetime) -> None:
