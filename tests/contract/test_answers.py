@@ -101,6 +101,21 @@ async def test_recent_channel_learners_filters_by_channel_and_time(
     assert recent == [world.bob.id, world.alice.id]
 
 
+async def test_recent_channel_learners_seen_together_are_by_id(
+    repo: Repository, world: World
+) -> None:
+    """Learners whose last answers share an instant are listed by learner id."""
+    async with repo.unit() as unit:
+        # Written in id order, so "newest answer first" alone would list Carol first.
+        await unit.add_answer(answer(world, world.alice, at=T0 - timedelta(minutes=1)))
+        await unit.add_answer(answer(world, world.alice, at=T0))
+        await unit.add_answer(answer(world, world.bob, at=T0))
+        await unit.add_answer(answer(world, world.carol, at=T0))
+    async with repo.unit() as unit:
+        recent = await unit.recent_channel_learners(world.tenant.id, "general", since=T0)
+    assert recent == [world.alice.id, world.bob.id, world.carol.id]
+
+
 async def test_leaderboard_orders_and_windows(repo: Repository, world: World) -> None:
     """Best first by points, then correct, then name; counts only [since, until)."""
     since, until = T0, T0 + timedelta(days=7)

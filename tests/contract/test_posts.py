@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
 from bot.core.ports import Repository
 
 from .builders import T0, World, drill, make_post, schedule
@@ -111,6 +114,26 @@ async def test_post_by_message_is_scoped_to_tenant_and_channel(
     assert revealed is not None and revealed.id == quiz.id and revealed.revealed_at is not None
     assert theirs is not None and theirs.id == foreign.id
     assert wrong_channel is None and unknown is None
+
+
+async def test_post_by_message_prefers_the_newest_post(repo: Repository, world: World) -> None:
+    """Should two posts of a channel ever carry one message id, the newest is the answer."""
+    older = await make_post(repo, drill(world))
+    newer = await make_post(repo, drill(world, question_id="q2"))
+    async with repo.unit() as unit:
+        await unit.set_post_message(newer.id, "same")
+        await unit.set_post_message(older.id, "same")
+        found = await unit.post_by_message(world.tenant.id, "general", "same")
+    assert found is not None and found.id == newer.id
+
+
+async def test_a_post_of_unknown_kind_is_refused(repo: Repository, world: World) -> None:
+    """Only drill and quiz posts exist; another kind raises and stores nothing."""
+    with pytest.raises((IntegrityError, ValueError)):
+        async with repo.unit() as unit:
+            await unit.create_post(drill(world, kind="poll"))
+    async with repo.unit() as unit:
+        assert await unit.unrevealed_posts() == []
 
 
 async def test_unrevealed_posts_close_first_first(repo: Repository, world: World) -> None:

@@ -269,13 +269,12 @@ class FakeUnit:
     async def recent_channel_learners(
         self, tenant_id: int, channel: str, since: datetime
     ) -> list[int]:
-        recent = self._chronological(
-            a
-            for a in self._t.answers.values()
-            if a.tenant_id == tenant_id and a.channel == channel and a.answered_at >= since
-        )
-        # dict keeps first insertion: walking newest first orders by latest answer.
-        return list(dict.fromkeys(a.learner_id for a in reversed(recent)))
+        last_seen: dict[int, datetime] = {}
+        for a in self._t.answers.values():
+            if a.tenant_id == tenant_id and a.channel == channel and a.answered_at >= since:
+                last_seen[a.learner_id] = max(a.answered_at, last_seen.get(a.learner_id, since))
+        # Latest answer first; learners last seen at the same instant by id.
+        return sorted(last_seen, key=lambda lid: (-last_seen[lid].timestamp(), lid))
 
     async def leaderboard(
         self, tenant_id: int, since: datetime | None, until: datetime | None, limit: int
@@ -327,6 +326,8 @@ class FakeUnit:
     # posts
 
     async def create_post(self, post: NewPost) -> Post | None:
+        if post.kind not in ("drill", "quiz"):
+            raise ValueError(f"unknown post kind {post.kind!r}")  # SQL: a CHECK
         if (
             post.schedule_id is not None
             and post.local_date is not None
@@ -367,10 +368,12 @@ class FakeUnit:
         return max(open_posts, key=lambda p: (p.opens_at, p.id), default=None)
 
     async def post_by_message(self, tenant_id: int, channel: str, message_id: str) -> Post | None:
-        for post in self._t.posts.values():
-            if (post.tenant_id, post.channel, post.message_id) == (tenant_id, channel, message_id):
-                return post
-        return None
+        matching = [
+            post
+            for post in self._t.posts.values()
+            if (post.tenant_id, post.channel, post.message_id) == (tenant_id, channel, message_id)
+        ]
+        return max(matching, key=lambda post: post.id, default=None)
 
     async def unrevealed_posts(self) -> list[Post]:
         return sorted(
