@@ -137,3 +137,30 @@ async def test_search_path_parameter_selects_the_schema(tmp_path: Path) -> None:
         assert current == schema
     finally:
         await backend.cleanup()
+
+
+@pytest.mark.postgres
+async def test_a_connection_dropped_by_the_server_is_replaced_before_use(tmp_path: Path) -> None:
+    """After Postgres terminates a pooled connection (a failover), the next unit still works."""
+    backend = await open_backend("postgres", tmp_path)
+    try:
+        repo = SqlRepository(backend.engine)
+        async with repo.unit() as unit:
+            await unit.ensure_learner("test", "u-ana", "Ana")
+        async with backend.engine.connect() as connection:
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            await connection.rollback()
+        # The pool now holds exactly that connection; end it from another session.
+        admin = create_engine(backend.url)
+        try:
+            async with admin.connect() as connection:
+                ended = await connection.execute(
+                    text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
+                )
+                assert ended.scalar_one() is True
+        finally:
+            await admin.dispose()
+        async with repo.unit(readonly=True) as unit:
+            assert await unit.find_learner("test", "u-ana") is not None
+    finally:
+        await backend.cleanup()
