@@ -90,7 +90,8 @@ class TinyBot(discord.Client):
             await interaction.response.defer(ephemeral=True, thinking=True)
             png = discord.File(io.BytesIO(PNG), filename="chart.png")
             await interaction.edit_original_response(content="your chart", attachments=[png])
-            await interaction.followup.send("and one more line", ephemeral=True, wait=True)
+            original = await interaction.original_response()
+            await interaction.followup.send(f"{original.content}, again", ephemeral=True, wait=True)
 
         @tree.command(description="Answer only when released")
         async def slow(interaction: discord.Interaction[Any]) -> None:
@@ -241,7 +242,7 @@ async def test_click_helper_refuses_missing_or_disabled_buttons(pointed: FakeDis
 
 
 async def test_deferred_answer_then_edit_of_original_with_a_file(pointed: FakeDiscord) -> None:
-    """Defer (type 5, ephemeral) → PATCH @original as multipart → follow-up ?wait=1."""
+    """Defer (type 5, ephemeral) → PATCH @original as multipart → GET it → follow-up ?wait=1."""
     async with running(pointed):
         interaction = await pointed.slash(GUILD, CHANNEL, ANA, "chart")
         first = await pointed.reply(interaction)
@@ -250,7 +251,8 @@ async def test_deferred_answer_then_edit_of_original_with_a_file(pointed: FakeDi
     assert first["content"] == "your chart" and not first["flags"] & LOADING
     assert first["flags"] & EPHEMERAL
     assert pointed.attachment_bytes(first["attachments"][0]) == PNG
-    assert second["content"] == "and one more line" and second["flags"] & EPHEMERAL
+    assert second["content"] == "your chart, again" and second["flags"] & EPHEMERAL
+    assert pointed.requests_matching("GET", r"/webhooks/\d+/[^/]+/messages/@original")
     edit = pointed.requests_matching("PATCH", r"/webhooks/\d+/[^/]+/messages/@original")[0]
     assert edit.content_type.startswith("multipart/form-data")
     assert edit.files[0].filename == "chart.png"

@@ -60,6 +60,7 @@ class DiscordAdapter:
             raise
         self.outbox.client = client
         self._connection = asyncio.create_task(client.connect(), name="discord-gateway")
+        self._connection.add_done_callback(_connection_ended)
 
     async def _sync(self, client: StudyClient) -> None:
         if self.guild_id is not None:
@@ -98,3 +99,9 @@ class DiscordAdapter:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await self._connection
             self._connection = None
+
+
+def _connection_ended(task: asyncio.Task[None]) -> None:
+    """discord.py reconnects by itself; it gives up only on errors such as a revoked token."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("Discord: the gateway connection ended: %s", task.exception())
