@@ -76,8 +76,11 @@ class FakeRepository:
 
     def __init__(self) -> None:
         self._tables = _Tables()
+        self.write_units = 0  # units opened for writing (they take SQLite's write lock)
 
     def unit(self, readonly: bool = False) -> AbstractAsyncContextManager[FakeUnit]:
+        if not readonly:
+            self.write_units += 1
         return self._transaction(readonly)
 
     @asynccontextmanager
