@@ -141,10 +141,11 @@ async def test_the_forecast_covers_seven_local_days_with_overdue_today(world: Wo
 
 
 async def test_read_only_use_cases_create_no_rows(world: World) -> None:
-    """Boards, stats, topics, settings, status and export of strangers write nothing."""
+    """Boards, stats, topics, settings, status and export write nothing, nor lock for it."""
     stranger = Who("test", "u-x", "X")
     place = Place("test", "guild-7", "#new")
     before = copy.deepcopy(world.repo._tables)
+    writers = world.repo.write_units
     await world.service.leaderboard(place, "week")
     await world.service.leaderboard(place, "all")
     stats = await world.service.stats(place, stranger, member=BOB)
@@ -153,6 +154,7 @@ async def test_read_only_use_cases_create_no_rows(world: World) -> None:
     await world.service.tenant_settings(place)
     await world.service.drill_status(place)
     await world.service.export_learner(stranger)
+    assert world.repo.write_units == writers  # no write lock taken
     assert await world.service.forget_learner(stranger) is False
     assert world.repo._tables == before
 
@@ -166,24 +168,32 @@ async def test_topics_list_concepts_with_counts(world: World) -> None:
     )
 
 
-async def test_the_export_holds_every_answer_and_card_field(world: World) -> None:
-    """The export names the learner and every stored field of answers and cards, as JSON."""
-    await drill_answered(world, {ANA: False, BOB: True})
+async def test_the_export_holds_everything_stored_about_me(world: World) -> None:
+    """Answers (with workspace and post), cards, review sessions, schedules and rounds."""
+    ana_manages = Who("test", "u-ana", "Ana", can_manage=True)
+    await world.service.set_drill(PLACE, ana_manages, DrillSpec(time(23, 0), "Europe/Berlin"))
+    await drill_answered(world, {ANA: False, BOB: True})  # post 1, revealed at 16:00
+    elsewhere = Place("test", "guild-2", "#x")
+    await world.service.start_quiz(elsewhere, ANA, concept="beta", count=1)
     card = await world.service.start_review(PLACE, ANA)
     assert card is not None
     await world.service.answer_review(PLACE, ANA, card.session_id, 3)
     exported = (await world.service.export_learner(ANA)).data
     assert json.loads(json.dumps(exported)) == exported
     assert exported["learner"] == {"platform": "test", "user_id": "u-ana", "display_name": "Ana"}
-    drill_answer, review_answer = exported["answers"]
     async with world.repo.unit() as u:
         learner = await u.find_learner(ANA.platform, ANA.user_id)
         assert learner is not None
         first, _ = await u.answers_of(learner.id)
-        cards = await u.cards_of(learner.id)
+        [stored_card] = await u.cards_of(learner.id)  # the review showed the due card again
+        quiz = await u.get_round(1)
+    assert quiz is not None
+    drill_answer, review_answer = exported["answers"]
     assert drill_answer == {
         "question": first.question_id,
+        "workspace": "test:guild-1",
         "channel": "#study",
+        "post": 1,
         "choice": "abcd"[first.choice],
         "correct": False,
         "points": 0,
@@ -191,23 +201,62 @@ async def test_the_export_holds_every_answer_and_card_field(world: World) -> Non
         "rating": int(Grade.AGAIN),
         "answered_at": "2026-01-15T07:00:00+00:00",
     }
-    assert review_answer["choice"] == "d" and review_answer["answered_at"].startswith(
-        "2026-01-15T16"
+    assert (review_answer["choice"], review_answer["post"], review_answer["answered_at"]) == (
+        "d",
+        None,
+        "2026-01-15T16:00:00+00:00",
     )
-    assert len(exported["cards"]) == len(cards) == 1  # the review showed the due card again
-    stored = cards[0].card
-    assert stored.reps == 2
-    assert exported["cards"][0] == {
-        "question": cards[0].question_id,
-        "state": stored.state,
-        "stability": stored.stability,
-        "difficulty": stored.difficulty,
-        "due": stored.due.isoformat(),
-        "last_review": stored.last_review.isoformat() if stored.last_review else None,
-        "reps": stored.reps,
-        "lapses": stored.lapses,
+    stored = stored_card.card
+    assert stored.reps == 2 and stored.last_review is not None
+    assert exported["cards"] == [
+        {
+            "question": first.question_id,
+            "state": stored.state,
+            "stability": stored.stability,
+            "difficulty": stored.difficulty,
+            "due": stored.due.isoformat(),
+            "last_review": stored.last_review.isoformat(),
+            "reps": 2,
+            "lapses": stored.lapses,
+        }
+    ]
+    [session] = exported["review_sessions"]
+    assert session["workspace"] == "test:guild-1"
+    assert session["started_at"] == "2026-01-15T16:00:00+00:00"
+    assert session["cards"][0] == {
+        "question": first.question_id,
+        "shown_at": "2026-01-15T16:00:00+00:00",
+        "choice": "d",
     }
-    assert exported["cards"][0]["last_review"] is not None
+    assert [c["choice"] for c in session["cards"]] == ["d", None]
+    assert exported["schedules_created"] == [
+        {
+            "workspace": "test:guild-1",
+            "channel": "#study",
+            "time": "23:00",
+            "timezone": "Europe/Berlin",
+            "enabled": True,
+        }
+    ]
+    assert exported["quiz_rounds"] == [
+        {
+            "workspace": "test:guild-2",
+            "channel": "#x",
+            "started_by_you": True,
+            "questions": list(quiz.question_ids),
+            "started_at": "2026-01-15T16:00:00+00:00",
+        }
+    ]
+
+
+async def test_the_export_names_rounds_i_only_played(world: World) -> None:
+    """A round Bob started and Ana answered in is hers to see, not marked as started by her."""
+    await world.service.start_quiz(PLACE, BOB, count=1)
+    await world.deliver()
+    quiz = world.questions("quiz")[0]
+    await world.service.record_answer(PLACE, ANA, quiz.post_id or 0, 0)
+    [played] = (await world.service.export_learner(ANA)).data["quiz_rounds"]
+    assert played["started_by_you"] is False and played["questions"] == [quiz.question_id]
 
 
 async def test_the_export_of_a_stranger_is_empty(world: World) -> None:
@@ -216,11 +265,16 @@ async def test_the_export_of_a_stranger_is_empty(world: World) -> None:
         "learner": None,
         "answers": [],
         "cards": [],
+        "review_sessions": [],
+        "schedules_created": [],
+        "quiz_rounds": [],
     }
 
 
 async def test_forget_removes_every_trace_and_only_mine(world: World) -> None:
-    """Answers, cards, review sessions and round seats go; Bob's data stays."""
+    """Answers, cards, review sessions, round seats and authorship go; Bob's data stays."""
+    ana_manages = Who("test", "u-ana", "Ana", can_manage=True)
+    await world.service.set_drill(PLACE, ana_manages, DrillSpec(time(23, 0), "UTC"))
     await world.service.start_quiz(PLACE, ANA, count=1, roster=(ANA, BOB))
     await world.deliver()
     quiz = world.questions("quiz")[0]
@@ -242,6 +296,8 @@ async def test_forget_removes_every_trace_and_only_mine(world: World) -> None:
         quiz_round = await u.get_round(1)
         assert quiz_round is not None and ana.id not in quiz_round.roster
         assert ana.id != quiz_round.started_by
+        schedule = await u.get_schedule(1)
+        assert schedule is not None and schedule.created_by is None and schedule.enabled
     assert (await world.service.export_learner(ANA)).data["answers"] == []
     board = await world.service.leaderboard(PLACE, "all")
     assert [(r.display_name, r.answered) for r in board.rows] == [("Bob", 2)]
