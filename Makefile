@@ -3,14 +3,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SHELL := bash
+.SHELLFLAGS := -o pipefail -c
+# pip warns about package folders this machine's config lists but lacks: noise, not news
+QUIET_PIP := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 
 .PHONY: run test lint setup migrate check-questions bench clean mutation
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "==> Setting up $(VENV) (first run only; a minute or two)"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "==> Upgrading pip"
+	@$(BIN)/pip install --quiet --upgrade pip $(QUIET_PIP)
+	@echo "==> Installing studybot and its dependencies"
+	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[dev]' $(QUIET_PIP)
+	@touch $(STAMP)
+	@echo "==> Ready"
 
 setup: $(STAMP)
 
