@@ -118,6 +118,9 @@ async def test_bad_options_get_one_private_line_and_change_nothing(
         assert "\n" not in reply["content"]
     status = await fake.reply(await fake.slash(GUILD, STUDY, CAROL, "drill status"))
     assert status["content"].startswith("No daily drill")
+    quiz = await fake.reply(await fake.slash(GUILD, STUDY, ANA, "quiz", {"concept": "astrology"}))
+    assert quiz["content"] == "Unknown concept 'astrology'. See /topics for the ids."
+    assert fake.channel_messages(STUDY) == []
 
 
 async def test_zone_and_concept_autocomplete(bot: Studybot, fake: FakeDiscord) -> None:
