@@ -30,6 +30,11 @@ class PlatformNotRunning(Exception):
     """The place's platform has no adapter in this process; try again later."""
 
 
+class Undeliverable(Exception):
+    """The platform will never take this message (the bot is not in the channel, the
+    channel is gone): an Outbox raises it so the sender gives up instead of retrying."""
+
+
 def retry_delay(attempts: int) -> timedelta:
     """2 s, 4 s, 8 s ... up to 5 minutes after the n-th failed attempt."""
     delay: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16)
@@ -91,6 +96,13 @@ class Sender:
         place = Place(tenant.platform, tenant.external_id, delivery.channel)
         try:
             message_id = await self._send(place, delivery, view)
+        except Undeliverable as error:
+            log.warning(
+                "dropping %s: the platform refuses it for good (%s)", delivery.dedup_key, error
+            )
+            async with self.repo.unit() as u:
+                await u.mark_delivered(delivery.id, None, self.clock.now())
+            return True
         except Exception as error:
             attempts = delivery.attempts + 1
             later = self.clock.now() + retry_delay(attempts)

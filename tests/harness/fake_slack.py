@@ -180,6 +180,7 @@ class FakeSlack:
         self.responses: list[ResponsePost] = []
         self.acks: dict[str, Ack] = {}
         self.socket_connections = 0
+        self.not_in: set[str] = set()  # channels the bot was never invited to
 
         self._rate_limited: dict[str, list[int]] = defaultdict(list)
         self._channel_buckets: dict[str, _Bucket] = {}
@@ -428,6 +429,8 @@ class FakeSlack:
         channel = args.get("channel")
         if not channel:
             raise SlackApiFailure("channel_not_found")
+        if channel in self.not_in:
+            raise SlackApiFailure("not_in_channel")
         text = str(args.get("text") or "")
         blocks = _json_list(args.get("blocks"))
         if not text and not blocks:

@@ -13,9 +13,11 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks, summaries
+from bot.core.delivery import Undeliverable
 from bot.core.ports import Place
 from bot.core.views import BoardView, QuestionView, RevealView
 
@@ -87,19 +89,42 @@ class SlackOutbox:
         else:
             raise TypeError(f"no Slack rendering for {type(view).__name__}")
         await self.pacer.wait_turn(place.channel)
-        response = await self.client.chat_postMessage(
-            channel=place.channel,
-            text=message.text,
-            blocks=message.blocks,
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        try:
+            response = await self.client.chat_postMessage(
+                channel=place.channel,
+                text=message.text,
+                blocks=message.blocks,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as error:
+            raise _final(error) from error
         return str(response["ts"])
 
     async def edit(self, place: Place, message_id: str, view: QuestionView) -> None:
         """Update a question in place (at the reveal: closed, without buttons)."""
         message = blocks.question(view)
-        await self.client.chat_update(
-            channel=place.channel, ts=message_id, text=message.text, blocks=message.blocks
-        )
+        try:
+            await self.client.chat_update(
+                channel=place.channel, ts=message_id, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError as error:
+            raise _final(error) from error
+
+
+# Slack's answers that no retry will change: give the message up instead of retrying
+FINAL_ERRORS = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "message_not_found",
+        "cant_update_message",
+    }
+)
+
+
+def _final(error: SlackApiError) -> Exception:
+    code = error.response.get("error") if error.response is not None else None
+    return Undeliverable(code) if code in FINAL_ERRORS else error

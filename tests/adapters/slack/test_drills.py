@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 from tests.adapters.slack.support import (
@@ -104,3 +105,21 @@ async def test_chatter_in_a_question_thread_is_ignored(bot: Studybot) -> None:
     await bot.quiet()
     assert bot.fake.ephemerals_for(ANA) == []
     assert bot.count("answers") == 0
+
+
+async def test_a_channel_the_bot_is_not_in_is_given_up_not_retried(bot: Studybot) -> None:
+    """Slack says not_in_channel: the drill is tried once and dropped, and the channel's
+    later messages are not held behind it for ever."""
+    await set_drill(bot)
+    bot.fake.not_in.add(STUDY)
+    await bot.advance(TWO_HOURS)
+    await bot.quiet()
+    await bot.advance(timedelta(minutes=20))
+    await bot.quiet()
+    refused = [c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == STUDY]
+    assert len(refused) == 1
+    with sqlite3.connect(bot.database) as db:
+        (waiting,) = db.execute(
+            "SELECT count(*) FROM deliveries WHERE delivered_at IS NULL"
+        ).fetchone()
+    assert waiting == 0
