@@ -247,7 +247,8 @@ def test_a_database_from_a_newer_build_is_one_line(tmp_path: Path) -> None:
 
 def test_a_database_that_is_down_is_one_line(tmp_path: Path) -> None:
     """Nothing listening at the Postgres address: one line naming the database, exit 1."""
-    result = studybot("postgresql+asyncpg://postgres@127.0.0.1:9/test", "run")
+    url = "postgresql+asyncpg://postgres@127.0.0.1:9/test"
+    result = studybot(url, "run")
     assert result.returncode == 1
-    assert "Cannot open the database postgresql+asyncpg://postgres@127.0.0.1:9/test" in result.stderr
+    assert f"Cannot open the database {url}" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
