@@ -124,12 +124,13 @@ def make_world(
     repo: FakeRepository | None = None,
     clock: SimulatedClock | None = None,
     config: CoreConfig | None = None,
+    auto: bool = False,
 ) -> World:
     bank = bank or make_bank()
     repo = repo or FakeRepository()
     clock = clock or SimulatedClock(START)
     outbox = RecordingOutbox()
-    timer = ManualTimer(clock)
+    timer = ManualTimer(clock, auto=auto)
     service = StudyService(repo, bank, clock, outbox, timer, config, random.Random(7))
     timer.bind(service)
     return World(service, repo, outbox, timer, clock, bank)

@@ -12,7 +12,7 @@ import pytest
 from bot.core.errors import BadInput
 from bot.core.ports import Place, Who
 from bot.core.schedules import DrillSpec
-from bot.core.srs import Grade
+from bot.core.srs import Grade, new_card
 from bot.core.views import ConceptProgress, StatsView
 from tests.core.conftest import ANA, BOB, MOD, PLACE, World, wrong
 
@@ -310,3 +310,59 @@ def test_stats_accuracy_of_nothing_is_zero() -> None:
     view = StatsView("X", 0, 0, 0, 0, 0, 0, 0, (ConceptProgress("a", "A", 1, 0, 0, 0, 0),))
     assert view.accuracy == 0.0
     assert StatsView("X", 4, 3, 0, 0, 0, 0, 0, ()).accuracy == 0.75
+
+
+async def test_a_place_never_seen_shows_no_ones_points(world: World) -> None:
+    """A workspace without answers has an empty board and no points, whatever others scored."""
+    await drill_answered(world, {ANA: True})
+    new = Place("test", "guild-7", "#new")
+    assert (await world.service.leaderboard(new, "week")).rows == ()
+    assert (await world.service.leaderboard(new, "all")).rows == ()
+    stats = await world.service.stats(new, ANA)
+    assert (stats.answered, stats.points_all, stats.points_week) == (1, 0, 0)
+    assert (await world.service.leaderboard(Place("other", "guild-1", "#study"))).rows == ()
+
+
+async def test_mastered_cards_count_per_concept(world: World) -> None:
+    """A card in long-term review with three weeks of stability counts as mastered."""
+    await drill_answered(world, {ANA: True})
+    async with world.repo.unit() as u:
+        learner = await u.find_learner(ANA.platform, ANA.user_id)
+        assert learner is not None
+        [stored] = await u.cards_of(learner.id)
+        strong = dataclasses.replace(stored.card, state=2, stability=30.0)
+        await u.save_card(learner.id, "gamma-1", strong)
+        await u.save_card(learner.id, "gamma-2", dataclasses.replace(strong, stability=3.0))
+    stats = await world.service.stats(PLACE, ANA)
+    gamma = [c for c in stats.concepts if c.concept == "gamma"][0]
+    assert gamma.mastered == 1 and gamma.seen >= 2
+
+
+async def test_the_forecast_ends_at_local_midnight_after_seven_days(world: World) -> None:
+    """A card due half an hour after the seventh local midnight is not in the forecast."""
+    await drill_answered(world, {ANA: True})
+    async with world.repo.unit() as u:
+        learner = await u.find_learner(ANA.platform, ANA.user_id)
+        assert learner is not None
+        [stored] = await u.cards_of(learner.id)
+        edge = datetime(2026, 1, 22, 0, 30, tzinfo=UTC)  # today is 15 Jan (UTC)
+        await u.save_card(
+            learner.id, stored.question_id, dataclasses.replace(stored.card, due=edge)
+        )
+        inside = dataclasses.replace(stored.card, due=edge - timedelta(hours=1))
+        await u.save_card(learner.id, "beta-5", inside)
+    stats = await world.service.stats(PLACE, ANA)
+    assert stats.forecast[-1] == (date(2026, 1, 21), 1)
+    assert (stats.due_now, stats.due_week) == (0, 1)
+
+
+async def test_a_card_never_reviewed_exports_without_a_review_time(world: World) -> None:
+    """The export writes null for a card that has no last review rather than failing."""
+    await drill_answered(world, {ANA: True})
+    async with world.repo.unit() as u:
+        learner = await u.find_learner(ANA.platform, ANA.user_id)
+        assert learner is not None
+        await u.save_card(learner.id, "beta-0", new_card(world.clock.now()))
+    cards = (await world.service.export_learner(ANA)).data["cards"]
+    fresh = [c for c in cards if c["question"] == "beta-0"][0]
+    assert (fresh["last_review"], fresh["reps"], fresh["lapses"]) == (None, 0, 0)

@@ -110,6 +110,7 @@ async def test_a_double_click_grades_once(world: World) -> None:
     world.clock.advance(timedelta(seconds=3))
     again = await world.service.answer_review(PLACE, ANA, card.session_id, wrong(question), 1)
     assert again.repeated and not first.repeated
+    assert (again.session_id, again.position) == (card.session_id, 1)
     assert again.feedback == first.feedback and again.next == first.next
     async with world.repo.unit() as u:
         assert await u.get_card(learner.id, question.id) == before
@@ -209,8 +210,9 @@ async def test_a_card_outside_the_session_is_bad_input(world: World) -> None:
     """Position 0 or one past the cards shown is refused with a reason; a bad choice too."""
     card = await first_card(world)
     for position in (0, 2):
-        with pytest.raises(BadInput, match="not part of this review session"):
+        with pytest.raises(BadInput) as raised:
             await world.service.answer_review(PLACE, ANA, card.session_id, 0, position)
+        assert str(raised.value) == "That card is not part of this review session."
     with pytest.raises(BadInput, match="Pick one of a, b, c, d"):
         await world.service.answer_review(PLACE, ANA, card.session_id, 7)
     assert await ratings(world) == []
@@ -266,3 +268,34 @@ async def test_a_card_retired_from_the_bank_cannot_be_graded(world: World) -> No
         await restarted.service.answer_review(PLACE, ANA, card.session_id, 0)
     assert await restarted.service.review_card(PLACE, ANA, card.session_id) is None
     assert await ratings(world) == []
+
+
+async def test_a_new_session_skips_cards_seen_before_that_are_not_due(world: World) -> None:
+    """Known, not yet due questions stay out: a second batch goes on to unseen ones."""
+    bank = QuestionBank(world.bank.concepts, world.bank.questions[:3])
+    small = make_world(bank=bank)
+    await small.service.sync_questions()
+    card = await small.service.start_review(PLACE, ANA)
+    assert card is not None
+    seen = card.question.question_id
+    await small.service.answer_review(
+        PLACE, ANA, card.session_id, small.question(card.question).answer
+    )
+    small.clock.advance(timedelta(hours=2))
+    again = await small.service.start_review(PLACE, ANA)
+    assert again is not None and again.of == 2
+    step = await small.service.answer_review(PLACE, ANA, again.session_id, 0)
+    assert step.next is not None
+    shown = {again.question.question_id, step.next.question.question_id}
+    assert seen not in shown and len(shown) == 2
+
+
+async def test_a_review_answer_is_logged_in_its_channel(world: World) -> None:
+    """The review log keeps where the learner reviewed; it earns no points and has no post."""
+    card = await first_card(world)
+    await world.service.answer_review(PLACE, ANA, card.session_id, 0)
+    async with world.repo.unit() as u:
+        learner = await u.find_learner(ANA.platform, ANA.user_id)
+        assert learner is not None
+        [answer] = await u.answers_of(learner.id)
+    assert (answer.channel, answer.post_id, answer.points) == ("#study", None, 0)

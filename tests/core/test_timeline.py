@@ -1,0 +1,44 @@
+"""The in-memory timer: it plays due work in time order, by itself in auto mode."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.clock import SimulatedClock, SystemClock
+from bot.core.timeline import ManualTimer
+from bot.core.views import RevealView
+from tests.core.conftest import MOD, PLACE, START, make_world
+
+
+async def test_auto_mode_runs_due_work_on_its_own() -> None:
+    """With auto=True a post and its delivery run without anyone calling run_due."""
+    world = make_world(auto=True)
+    await world.service.drill_now(PLACE, MOD)
+    await world.timer.settle()
+    assert len(world.questions("drill")) == 1
+
+
+async def test_run_due_leaves_future_work_alone() -> None:
+    """run_due closes nothing before its time; advance_to does, in order."""
+    world = make_world()
+    await world.service.sync_questions()
+    await world.service.drill_now(PLACE, MOD)
+    await world.timer.run_due()
+    world.clock.set(START + timedelta(hours=7))
+    await world.timer.run_due()
+    assert world.posted(RevealView) == []
+    await world.timer.advance_to(START + timedelta(hours=8))
+    assert len(world.posted(RevealView)) == 1
+    assert world.clock.now() == START + timedelta(hours=8)
+
+
+async def test_advance_to_needs_a_simulated_clock_that_never_goes_back() -> None:
+    """A real clock cannot be advanced; a simulated one refuses to go backwards."""
+    with pytest.raises(TypeError, match="SimulatedClock"):
+        await ManualTimer(SystemClock()).advance_to(datetime(2030, 1, 1, tzinfo=UTC))
+    clock = SimulatedClock(START)
+    with pytest.raises(ValueError, match="never moves backwards"):
+        clock.set(START - timedelta(seconds=1))
+    assert clock.advance(timedelta(minutes=1)) == START + timedelta(minutes=1)
