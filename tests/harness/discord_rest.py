@@ -340,6 +340,8 @@ class DiscordRest:
     async def _post_message(self, record: RecordedRequest, match: re.Match[str]) -> _Answer:
         channel_id = int(match.group(1))
         self._channel(channel_id)
+        if channel_id in self.fake.no_access:
+            raise DiscordError(403, 50001, "Missing Access")
         body = record.body or {}
         reference = body.get("message_reference")
         if reference:

@@ -97,6 +97,7 @@ class FakeDiscord:
         self.sessions: list[GatewaySession] = []
         self.messages: dict[int, JSON] = {}
         self.message_channel: dict[int, int] = {}
+        self.no_access: set[int] = set()  # channels the bot may not post in (403 50001)
         self.files: dict[str, UploadedFile] = {}
         self.global_commands: dict[str, JSON] = {}
         self.guild_commands: dict[int, dict[str, JSON]] = {}

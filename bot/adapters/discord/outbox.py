@@ -12,6 +12,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord import render
+from bot.core.delivery import Undeliverable
 from bot.core.ports import ChannelView, Place
 from bot.core.views import QuestionView, RevealView
 
@@ -45,15 +46,22 @@ class DiscordOutbox:
                 guild_id=int(place.tenant),
                 fail_if_not_exists=False,  # a deleted question still gets its reveal
             )
-        message = await channel.send(
-            content=reply.content,
-            embeds=reply.embeds,
-            allowed_mentions=NO_PINGS,
-            **extra,
-        )
+        try:
+            message = await channel.send(
+                content=reply.content,
+                embeds=reply.embeds,
+                allowed_mentions=NO_PINGS,
+                **extra,
+            )
+        except (discord.Forbidden, discord.NotFound) as error:
+            # no access to the channel, or it is gone: no retry will change that
+            raise Undeliverable(f"{error.status} {error.text}") from error
         return str(message.id)
 
     async def edit(self, place: Place, message_id: str, view: QuestionView) -> None:
         reply = render.question(view)
         message = self._channel(place).get_partial_message(int(message_id))
-        await message.edit(content=reply.content, embeds=reply.embeds, view=reply.view)
+        try:
+            await message.edit(content=reply.content, embeds=reply.embeds, view=reply.view)
+        except (discord.Forbidden, discord.NotFound) as error:
+            raise Undeliverable(f"{error.status} {error.text}") from error

@@ -169,6 +169,21 @@ async def test_drill_post_answered_429_is_retried_in_every_channel(
         assert posts_to(fake, channel, "Daily drill") == [429, 200]
 
 
+async def test_a_channel_the_bot_cannot_post_in_is_given_up_not_retried(
+    bot: Studybot, fake: FakeDiscord
+) -> None:
+    """Discord answers 403 Missing Access: the drill is tried once and dropped, while the
+    other channel's drill is posted as usual."""
+    await set_drill(fake, STUDY)
+    await set_drill(fake, LOUNGE)
+    fake.no_access.add(STUDY)
+    await bot.advance_to(EIGHT + timedelta(minutes=1))
+    await fake.wait_for(partial(questions_in, fake, LOUNGE, "Daily drill"))
+    await bot.advance_to(EIGHT + timedelta(minutes=30))
+    assert posts_to(fake, STUDY, "Daily drill") == [403]
+    assert len(questions_in(fake, LOUNGE, "Daily drill")) == 1
+
+
 async def test_weekly_board_goes_to_every_drill_channel_once(
     bot: Studybot, fake: FakeDiscord
 ) -> None:
