@@ -27,9 +27,31 @@ from bot.storage.tenants import TenantTables
 
 log = logging.getLogger(__name__)
 
+
+class _WriterQueue:
+    """SQLite's one writer at a time, as a FIFO asyncio.Lock that knows its holder."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[object] | None = None
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        me = asyncio.current_task()
+        if me is not None and me is self._holder:
+            # It would wait for the lock its own task holds, forever.
+            raise RuntimeError("a write unit was opened inside another write unit")
+        async with self._lock:
+            self._holder = me
+            try:
+                yield
+            finally:
+                self._holder = None
+
+
 # One queue of writers per SQLite engine (and event loop), shared by every SqlRepository on it.
-_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]]
-_WRITERS = weakref.WeakKeyDictionary()
+_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, _WriterQueue] = weakref.WeakKeyDictionary()
 
 
 class SqlRepository:
@@ -39,7 +61,8 @@ class SqlRepository:
     writers of this process spin on the busy timeout (and fail with "database is
     locked" when it runs out), write units of one engine wait their turn on an
     asyncio.Lock, first come first served. Read-only units skip the queue and
-    never take the write lock. A write unit must not open another write unit.
+    never take the write lock. A task must not open a write unit inside its own
+    write unit (refused at once: it would wait for itself).
     On Postgres every unit runs at once; row locks and constraints decide.
     """
 
@@ -54,7 +77,9 @@ class SqlRepository:
         A read-only unit cannot write (SQLite: query_only; Postgres: READ ONLY).
         """
         turn: AbstractAsyncContextManager[object] = (
-            _writer_lock(self._engine) if self._queue_writers and not readonly else nullcontext()
+            _writer_queue(self._engine).turn()
+            if self._queue_writers and not readonly
+            else nullcontext()
         )
         try:
             async with turn, open_connection(self._engine) as connection:
@@ -93,14 +118,13 @@ def _wrote_in_readonly_unit(error: OperationalError) -> bool:
     return "readonly database" in str(error.orig).lower()
 
 
-def _writer_lock(engine: AsyncEngine) -> asyncio.Lock:
+def _writer_queue(engine: AsyncEngine) -> _WriterQueue:
     """The engine's writer queue on the running loop (a lock belongs to one loop)."""
     loop = asyncio.get_running_loop()
-    known = _WRITERS.get(engine)
-    if known is None or known[0] is not loop:
-        known = (loop, asyncio.Lock())
-        _WRITERS[engine] = known
-    return known[1]
+    queue = _WRITERS.get(engine)
+    if queue is None or queue.loop is not loop:
+        queue = _WRITERS[engine] = _WriterQueue(loop)
+    return queue
 
 
 class SqlUnit(

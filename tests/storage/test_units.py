@@ -155,3 +155,43 @@ async def test_two_sqlite_engines_on_one_file_wait_for_each_other(tmp_path: Path
     finally:
         await second_engine.dispose()
         await backend.cleanup()
+
+
+async def test_a_write_unit_inside_a_write_unit_fails_instead_of_hanging(
+    backend: Backend, repo: Repository, world: World
+) -> None:
+    """Nesting write units is refused at once on SQLite (it would wait for itself forever)."""
+
+    async def nested() -> None:
+        async with repo.unit() as outer:
+            await outer.ensure_learner("discord", "u-outer", "Outer")
+            async with repo.unit(readonly=True) as reader:  # reading beside it is fine
+                await reader.find_learner("discord", "u-alice")
+            async with repo.unit() as inner:
+                await inner.ensure_learner("discord", "u-inner", "Inner")
+
+    if backend.engine.dialect.name == "sqlite":
+        with pytest.raises(RuntimeError, match="inside another write unit"):
+            await asyncio.wait_for(nested(), timeout=5)
+        async with repo.unit() as unit:  # and the queue is free again afterwards
+            assert await unit.find_learner("discord", "u-outer") is None
+    else:
+        await asyncio.wait_for(nested(), timeout=5)
+
+
+async def test_a_task_started_inside_a_write_unit_may_write_later(
+    repo: Repository, world: World
+) -> None:
+    """A task created during a write unit (a timer job) writes once the unit has ended."""
+    later: list[asyncio.Task[None]] = []
+
+    async def job() -> None:
+        async with repo.unit() as unit:
+            await unit.ensure_learner("discord", "u-job", "Job")
+
+    async with repo.unit() as unit:
+        await unit.ensure_learner("discord", "u-outer", "Outer")
+        later.append(asyncio.create_task(job()))
+    await asyncio.wait_for(later[0], timeout=5)
+    async with repo.unit(readonly=True) as unit:
+        assert await unit.find_learner("discord", "u-job") is not None
