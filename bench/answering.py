@@ -1,0 +1,309 @@
+"""Parts 1 and 2: answers per second through the service against the raw driver's ceiling.
+
+The service path is `StudyService.record_answer` (place checks, grading, FSRS,
+points, persistence), on a database with 2,000 learners and one open drill
+post per question of the shipped bank. The ceiling writes the same rows with
+the plain driver into a second database migrated the same way: per answer one
+transaction that selects the card, upserts it and inserts the answer (SQLite:
+`sqlite3`, WAL, synchronous=FULL as the bot; Postgres: asyncpg, prepared).
+
+Every repetition runs the ceiling and the service one after the other, so the
+machine's noise hits both; the ratio reported is the median of the per-repetition
+ratios. Concurrent answerers are tasks on one event loop, as a bot process has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import Latencies, build_service, median, pooled, say, shipped_bank
+from bench.db import Database, fresh, sqlite_instant
+from bench.loader import Loader
+from bot.core.ports import Place, Who
+from bot.storage import SqlRepository, create_engine
+
+LEARNERS = 2_000
+TENANT = ("slack", "TBENCH")
+CHANNEL = "CBENCH"
+POSTGRES_POOL = 15  # SQLAlchemy's default pool: 5 connections plus 10 overflow
+
+Pair = tuple[int, int, int]  # (post id, learner number, choice)
+
+
+def workload(seed: int = 11) -> Iterator[Pair]:
+    """Every learner answers every post once, a post's burst of learners after another's."""
+    bank = shipped_bank()
+    rng = random.Random(seed)
+    order = list(range(len(bank.questions)))
+    rng.shuffle(order)
+    for index in order:
+        question = bank.questions[index]
+        learners = list(range(LEARNERS))
+        rng.shuffle(learners)
+        for learner in learners:
+            yield index + 1, learner, rng.randrange(len(question.choices))
+
+
+async def populate(database: Database, now: datetime) -> None:
+    """Questions, one tenant, the learners and one open drill post per question."""
+    bank = shipped_bank()
+    loader = await Loader(database).open()
+    await loader.insert(
+        "questions", [(q.id, q.concept, q.content_hash(), True) for q in bank.questions]
+    )
+    await loader.insert("tenants", [(1, *TENANT, "UTC", False, 0, _nine(database))])
+    await loader.insert(
+        "learners", [(n + 1, "slack", f"U{n:05d}", f"learner {n}") for n in range(LEARNERS)]
+    )
+    opens, closes = now - timedelta(minutes=1), now + timedelta(days=1)
+    await loader.insert(
+        "posts",
+        [
+            (i + 1, "drill", 1, CHANNEL, q.id, f"m{i + 1}", opens, closes)
+            + (None, None, None, None, None)
+            for i, q in enumerate(bank.questions)
+        ],
+    )
+    await loader.close()
+
+
+def _nine(database: Database) -> Any:
+    from datetime import time as clock_time
+
+    return "09:00:00" if database.kind == "sqlite" else clock_time(9, 0)
+
+
+class ServiceRun:
+    def __init__(self, database: Database) -> None:
+        self.engine = create_engine(database.url)
+        self.service = build_service(SqlRepository(self.engine))
+        self.place = Place("slack", TENANT[1], CHANNEL)
+
+    async def answer(self, pair: Pair) -> None:
+        post_id, learner, choice = pair
+        who = Who("slack", f"U{learner:05d}", f"learner {learner}")
+        await self.service.record_answer(self.place, who, post_id, choice)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class RawSqlite:
+    """The ceiling: the same rows with the plain sqlite3 module, one transaction each."""
+
+    def __init__(self, database: Database) -> None:
+        self.connection = database.raw_sqlite()
+        self.questions = [q.id for q in shipped_bank().questions]
+
+    async def answer(self, pair: Pair) -> None:
+        post_id, learner, choice = pair
+        question = self.questions[post_id - 1]
+        now = datetime.now(UTC)
+        at = sqlite_instant(now)
+        due = sqlite_instant(now + timedelta(days=1))
+        db = self.connection
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(SELECT_CARD_SQLITE, (learner + 1, question)).fetchone()
+            db.execute(
+                UPSERT_CARD_SQLITE, (learner + 1, question, 2, None, 2.3, 5.1, due, at, 1, 0)
+            )
+            db.execute(
+                INSERT_ANSWER_SQLITE,
+                (learner + 1, question, 1, CHANNEL, post_id, choice, choice == 0, 900, 3, 10, at),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    async def close(self) -> None:
+        self.connection.close()
+
+
+SELECT_CARD_SQLITE = (
+    "SELECT id, state, step, stability, difficulty, due, last_review, reps, lapses"
+    " FROM cards WHERE learner_id = ? AND question_id = ?"
+)
+UPSERT_CARD_SQLITE = (
+    "INSERT INTO cards (learner_id, question_id, state, step, stability, difficulty, due,"
+    " last_review, reps, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (learner_id, question_id) DO UPDATE SET state = excluded.state,"
+    " step = excluded.step, stability = excluded.stability, difficulty = excluded.difficulty,"
+    " due = excluded.due, last_review = excluded.last_review, reps = excluded.reps,"
+    " lapses = excluded.lapses"
+)
+INSERT_ANSWER_SQLITE = (
+    "INSERT INTO answers (learner_id, question_id, tenant_id, channel, post_id, choice, correct,"
+    " latency_ms, rating, points, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+SELECT_CARD_PG = (
+    "SELECT id, state, step, stability, difficulty, due, last_review, reps, lapses"
+    " FROM cards WHERE learner_id = $1 AND question_id = $2"
+)
+UPSERT_CARD_PG = (
+    "INSERT INTO cards (learner_id, question_id, state, step, stability, difficulty, due,"
+    " last_review, reps, lapses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    " ON CONFLICT (learner_id, question_id) DO UPDATE SET state = excluded.state,"
+    " step = excluded.step, stability = excluded.stability, difficulty = excluded.difficulty,"
+    " due = excluded.due, last_review = excluded.last_review, reps = excluded.reps,"
+    " lapses = excluded.lapses"
+)
+INSERT_ANSWER_PG = (
+    "INSERT INTO answers (learner_id, question_id, tenant_id, channel, post_id, choice, correct,"
+    " latency_ms, rating, points, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+    " $11)"
+)
+
+
+class RawPostgres:
+    """The ceiling on Postgres: asyncpg, prepared statements, one transaction per answer."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.questions = [q.id for q in shipped_bank().questions]
+        self.pool: Any = None
+
+    async def open(self, size: int) -> RawPostgres:
+        self.pool = await self.database.raw_postgres_pool(size)
+        return self
+
+    async def answer(self, pair: Pair) -> None:
+        post_id, learner, choice = pair
+        question = self.questions[post_id - 1]
+        now = datetime.now(UTC)
+        async with self.pool.acquire() as db, db.transaction():
+            await db.fetchrow(SELECT_CARD_PG, learner + 1, question)
+            await db.execute(
+                UPSERT_CARD_PG,
+                learner + 1,
+                question,
+                2,
+                None,
+                2.3,
+                5.1,
+                now + timedelta(days=1),
+                now,
+                1,
+                0,
+            )
+            await db.execute(
+                INSERT_ANSWER_PG,
+                learner + 1,
+                question,
+                1,
+                CHANNEL,
+                post_id,
+                choice,
+                choice == 0,
+                900,
+                3,
+                10,
+                now,
+            )
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+async def drive(
+    answer: Callable[[Pair], Awaitable[None]],
+    pairs: Iterator[Pair],
+    count: int,
+    concurrency: int,
+    cap_seconds: float,
+) -> Latencies:
+    """`count` answers by `concurrency` tasks taking the next pair; stops early at the cap."""
+    result = Latencies()
+    todo = itertools.islice(pairs, count)
+    started = time.perf_counter()
+
+    async def answerer() -> None:
+        for pair in todo:
+            if time.perf_counter() - started > cap_seconds:
+                return
+            begun = time.perf_counter()
+            try:
+                await answer(pair)
+            except Exception as error:  # counted: a failure is a figure of the benchmark
+                result.fail(error)
+            else:
+                result.seconds.append(time.perf_counter() - begun)
+
+    await asyncio.gather(*(answerer() for _ in range(concurrency)))
+    result.elapsed = time.perf_counter() - started
+    return result
+
+
+async def measure(kind: str, folder: Path, quick: bool, reps: int) -> dict[str, Any]:
+    serial_n = 40 if quick else 200
+    burst_n = {10: 300, 100: 500} if quick else {10: 3_000, 100: 3_000}
+    cap = 20.0 if quick else 60.0
+    now = datetime.now(UTC)
+    service_db = await fresh(kind, folder, "answers_service")
+    raw_db = await fresh(kind, folder, "answers_raw")
+    await populate(service_db, now)
+    await populate(raw_db, now)
+    service = ServiceRun(service_db)
+    await service.service.sync_questions()
+    raw_serial: Any = RawSqlite(raw_db) if kind == "sqlite" else await RawPostgres(raw_db).open(1)
+    raw_pool: Any = None
+    if kind == "postgres":
+        raw_pool = await RawPostgres(raw_db).open(POSTGRES_POOL)
+    service_pairs, raw_pairs = workload(), workload()
+    runs: dict[str, list[Latencies]] = {}
+    ratios: dict[str, list[float]] = {}
+
+    def keep(name: str, run: Latencies) -> Latencies:
+        runs.setdefault(name, []).append(run)
+        return run
+
+    try:
+        for rep in range(reps):
+            ceiling = keep(
+                "raw_serial", await drive(raw_serial.answer, raw_pairs, serial_n, 1, cap)
+            )
+            ours = keep(
+                "service_serial", await drive(service.answer, service_pairs, serial_n, 1, cap)
+            )
+            ratios.setdefault("serial", []).append(ours.rate / ceiling.rate)
+            say(f"{kind} rep {rep + 1}: raw {ceiling.rate:.0f}/s, service {ours.rate:.0f}/s serial")
+            for concurrency, count in burst_n.items():
+                if raw_pool is not None:
+                    ceiling = keep(
+                        f"raw_c{concurrency}",
+                        await drive(raw_pool.answer, raw_pairs, count, concurrency, cap),
+                    )
+                ours = keep(
+                    f"service_c{concurrency}",
+                    await drive(service.answer, service_pairs, count, concurrency, cap),
+                )
+                ratios.setdefault(f"c{concurrency}", []).append(ours.rate / ceiling.rate)
+                say(
+                    f"{kind} rep {rep + 1}: {concurrency} answerers {ours.rate:.0f}/s, p99 "
+                    f"{ours.summary()['p99_ms']:.0f} ms, {ours.failed} failed"
+                )
+    finally:
+        await service.close()
+        await raw_serial.close()
+        if raw_pool is not None:
+            await raw_pool.close()
+        await service_db.drop()
+        await raw_db.drop()
+    return {
+        "learners": LEARNERS,
+        "posts": len(shipped_bank().questions),
+        "runs": {name: pooled(found) for name, found in runs.items()},
+        "ratios": {name: median(values) for name, values in ratios.items()},
+        "ratio_reps": ratios,
+        "ceiling": "raw sqlite3, serial"
+        if kind == "sqlite"
+        else f"raw asyncpg (1 connection serial, a pool of {POSTGRES_POOL} concurrent)",
+    }
