@@ -24,6 +24,7 @@ Workspace settings (managers)
 Progress (read-only) and your data
     leaderboard(place, period) -> BoardView, stats(place, who, member) -> StatsView,
     topics() -> TopicsView, export_learner(who) -> ExportView, forget_learner(who) -> bool
+    readiness(place, who) -> ReadinessView   predicted exam score per concept, what to study next
 Timer entry points (the scheduler leader calls these)
     catch_up(), fire_drill(schedule_id, at), close_post(post_id), deliver_pending(),
     post_weekly_boards()
@@ -45,6 +46,7 @@ from bot.core.ports import Outbox, Repository, Timer
 from bot.core.posts import QuizRounds
 from bot.core.progress import Progress
 from bot.core.questions import QuestionBank
+from bot.core.readiness import Readiness
 from bot.core.records import QuestionRow, SyncReport
 from bot.core.reviews import Reviews
 from bot.core.schedules import last_fire_at_or_before
@@ -106,6 +108,7 @@ class StudyService:
         self.topics = progress.topics
         self.export_learner = progress.export_learner
         self.forget_learner = progress.forget_learner
+        self.readiness = Readiness(repo, questions, clock, config).readiness
         self.deliver_pending = self.sender.deliver_pending
         self.check_concept = questions.check_concept
 

@@ -179,3 +179,30 @@ class TenantSettingsView:
     timezone_explicit: bool
     board_day: int | None  # 0 = Monday; None = the weekly board is off
     board_time: str  # HH:MM local
+
+
+@dataclass(frozen=True)
+class ConceptReadiness:
+    concept: str
+    title: str
+    chance: float  # predicted chance (0..1) of answering an exam question of this concept right
+    seen: int  # questions of the concept the learner has answered
+    total: int
+    days_to_target: int | None  # of review at the learner's pace to pass the target; None: >60
+
+
+@dataclass(frozen=True)
+class ReadinessView:
+    """A learner's predicted exam score: per concept, overall with a range, what next."""
+
+    name: str
+    concepts: tuple[ConceptReadiness, ...]  # bank order
+    score: float  # predicted share right on an exam drawn from the bank
+    low: float  # the range an exam of `exam_questions` questions lands in nine times in ten
+    high: float
+    study_next: tuple[str, ...]  # concept ids, where the most exam points are lost first
+    pace: float  # cards a day the days to target are counted at
+    pace_measured: bool  # False: no recent answers, a default pace is assumed
+    target: float = 0.8
+    exam_questions: int = 40
+    answered: int = 0
