@@ -51,6 +51,7 @@ HELP = """Commands:
   /drill off | status | now    manage this channel's daily drill
   /leaderboard [week|all]      points in this workspace
   /stats                       your accuracy, streak, due cards and mastery
+  /readiness                   your predicted exam score per concept and what to study next
   /topics                      the concepts you can study
   /export-me                   your data as JSON
   /forget-me                   delete your data (asks for confirmation)
@@ -115,6 +116,7 @@ class Console:
             "/drill": self.drill,
             "/leaderboard": self.leaderboard,
             "/stats": self.stats,
+            "/readiness": self.readiness,
             "/topics": self.topics,
             "/export-me": self.export_me,
             "/forget-me": self.forget_me,
@@ -295,6 +297,9 @@ class Console:
         path = self.charts / f"studybot-stats-{self.who.user_id}.png"
         await asyncio.to_thread(path.write_bytes, png)
         self.write(f"  Chart: {path}")
+
+    async def readiness(self, args: list[str]) -> None:
+        self.write(render(await self.service.readiness(PLACE, self.who)))
 
     async def topics(self, args: list[str]) -> None:
         self.write(render(self.service.topics()))

@@ -14,6 +14,7 @@ from bot.core.views import (
     FeedbackView,
     NoticeView,
     QuestionView,
+    ReadinessView,
     ReceiptView,
     RevealView,
     ReviewCardView,
@@ -128,6 +129,28 @@ def _stats(view: StatsView) -> str:
     ]
     for c in view.concepts:
         lines.append(f"    {c.concept:<24} {c.mastered}/{c.seen}/{c.total}")
+    return "\n".join(lines)
+
+
+@render.register
+def _readiness(view: ReadinessView) -> str:
+    pace = f"{view.pace:.0f} cards a day" + ("" if view.pace_measured else " (assumed)")
+    lines = [
+        f"Exam readiness for {view.name} (an estimate from your answers so far)",
+        f"  Predicted score: {view.score:.0%} (a {view.exam_questions}-question exam: "
+        f"{view.low:.0%} to {view.high:.0%})",
+        f"  By concept: chance right, questions seen, days of review to {view.target:.0%}"
+        f" at {pace}:",
+    ]
+    for c in view.concepts:
+        if c.days_to_target == 0:
+            days = "ready"
+        elif c.days_to_target is None:
+            days = "over 60 days"
+        else:
+            days = f"{c.days_to_target} day(s)"
+        lines.append(f"    {c.concept:<24} {c.chance:>4.0%}  {c.seen:>3}/{c.total:<3}  {days}")
+    lines.append("  Study next: " + ", ".join(view.study_next))
     return "\n".join(lines)
 
 
