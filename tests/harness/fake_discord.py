@@ -196,7 +196,7 @@ class FakeDiscord:
                 waiter.set_result(None)
 
     async def wait_for(
-        self, probe: Callable[[], T | None], *, within: float = 5.0, what: str = "a condition"
+        self, probe: Callable[[], T | None], *, within: float = 20.0, what: str = "a condition"
     ) -> T:
         """Return probe()'s first value that is not None/False.
 
@@ -222,7 +222,7 @@ class FakeDiscord:
                 self._waiters.remove(waiter)
 
     async def wait_for_request(
-        self, predicate: Callable[[RecordedRequest], bool], *, within: float = 5.0
+        self, predicate: Callable[[RecordedRequest], bool], *, within: float = 20.0
     ) -> RecordedRequest:
         """The first recorded request (answered) that matches."""
 
@@ -232,7 +232,7 @@ class FakeDiscord:
         return await self.wait_for(probe, within=within, what="a matching request")
 
     async def wait_for_message(
-        self, predicate: Callable[[JSON], bool], *, within: float = 5.0
+        self, predicate: Callable[[JSON], bool], *, within: float = 20.0
     ) -> JSON:
         """A copy of the first channel message (as it is now) that matches."""
 
@@ -241,11 +241,11 @@ class FakeDiscord:
 
         return await self.wait_for(probe, within=within, what="a matching channel message")
 
-    async def wait_connected(self, *, within: float = 10.0) -> None:
+    async def wait_connected(self, *, within: float = 30.0) -> None:
         """Until a client has identified and received its guilds."""
         await self.wait_for(self._live_session, within=within, what="a gateway client")
 
-    async def response(self, interaction: InteractionRecord, *, within: float = 5.0) -> None:
+    async def response(self, interaction: InteractionRecord, *, within: float = 20.0) -> None:
         """Until the bot has answered (or tried to answer) the interaction."""
         await self.wait_for(
             lambda: interaction.first_response_at is not None,
@@ -254,7 +254,7 @@ class FakeDiscord:
         )
 
     async def reply(
-        self, interaction: InteractionRecord, index: int = 0, *, within: float = 5.0
+        self, interaction: InteractionRecord, index: int = 0, *, within: float = 20.0
     ) -> JSON:
         """A copy of the index-th visible message the bot gave in answer (not a loading one)."""
         await self.wait_for(
@@ -264,7 +264,7 @@ class FakeDiscord:
         )
         return self.message(interaction.replies[index])
 
-    async def choices(self, interaction: InteractionRecord, *, within: float = 5.0) -> list[JSON]:
+    async def choices(self, interaction: InteractionRecord, *, within: float = 20.0) -> list[JSON]:
         """The autocomplete choices the bot returned."""
         return await self.wait_for(
             lambda: interaction.choices,

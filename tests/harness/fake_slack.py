@@ -315,7 +315,7 @@ class FakeSlack:
     # ------------------------------------------------------------------ waiting
 
     async def wait_for(
-        self, predicate: Callable[[], Any], *, within: float = 5.0, what: str = ""
+        self, predicate: Callable[[], Any], *, within: float = 20.0, what: str = ""
     ) -> Any:
         """Wait until ``predicate()`` is truthy (re-checked on every change); return its value."""
 
@@ -335,7 +335,7 @@ class FakeSlack:
             ) from None
 
     async def wait_for_calls(
-        self, method: str, count: int = 1, *, within: float = 5.0
+        self, method: str, count: int = 1, *, within: float = 20.0
     ) -> list[Call]:
         """Wait until ``method`` has answered ``count`` successful calls; return them."""
 
@@ -619,7 +619,7 @@ class FakeSlack:
             await self._notify()
         return ws
 
-    async def wait_socket_connected(self, *, within: float = 5.0) -> None:
+    async def wait_socket_connected(self, *, within: float = 20.0) -> None:
         await self.wait_for(lambda: self._sockets, within=within, what="a Socket Mode connection")
 
     async def send_envelope(
@@ -651,7 +651,7 @@ class FakeSlack:
         await self._sockets[-1].send_json(envelope)
         return envelope_id
 
-    async def wait_ack(self, envelope_id: str, *, within: float = 5.0) -> Ack:
+    async def wait_ack(self, envelope_id: str, *, within: float = 20.0) -> Ack:
         ack: Ack = await self.wait_for(
             lambda: self.acks.get(envelope_id), within=within, what=f"ack of {envelope_id}"
         )
