@@ -6,15 +6,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from bot.adapters.grammar import parse_drill_args, parse_duration, parse_weekdays
 from bot.core.errors import BadInput
 from bot.core.schedules import (
+    DrillSpec,
     fire_instant,
     fires_between,
     last_fire_at_or_before,
     next_fire_after,
-    parse_drill_args,
-    parse_duration,
-    parse_weekdays,
     week_bounds,
 )
 
@@ -82,11 +81,15 @@ def test_drill_arguments_parse_with_defaults_and_options() -> None:
         (["9am", "UTC"], "HH:MM"),
         (["09:00", "Mars/Olympus"], "IANA zone"),
         (["09:00", "CET-ish"], "IANA zone"),
-        (["09:00"], "Usage"),
+        (["09:00"], "Expected HH:MM ZONE"),
         (["09:00", "UTC", "colour=blue"], "Unknown option"),
         (["09:00", "UTC", "days=funday"], "Unknown day"),
         (["09:00", "UTC", "window=soon"], "Bad duration"),
-        (["09:00", "UTC", "window=30h"], "shorter than a day"),
+        (["09:00", "UTC", "window=30h"], "between 1 minute and 23 hours"),
+        (["09:00", "UTC", "window=30s"], "between 1 minute and 23 hours"),
+        (["09:00", "Europe"], "Unknown time zone 'Europe'"),
+        (["09:00", "Mars/Base"], "Unknown time zone 'Mars/Base'"),
+        (["09:00", "UTC", "window=99999999999999999999d"], "Bad duration"),
     ],
 )
 def test_bad_drill_arguments_say_what_is_expected(args: list[str], message: str) -> None:
@@ -112,3 +115,26 @@ def test_week_bounds_follow_the_tenant_zone() -> None:
     assert end - start == timedelta(days=7)
     utc_start, _ = week_bounds(sunday_late, "UTC")
     assert utc_start == datetime(2026, 1, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (dict(weekdays=()), "at least one weekday"),
+        (dict(weekdays=(7,)), "at least one weekday"),
+        (dict(window=timedelta(hours=24)), "between 1 minute and 23 hours"),
+        (dict(window=timedelta(seconds=59)), "between 1 minute and 23 hours"),
+        (dict(timezone="Europe"), "Unknown time zone"),
+    ],
+)
+def test_a_drill_spec_checks_itself_whoever_builds_it(spec: dict, message: str) -> None:
+    """The core refuses a drill with no weekday, a window outside 1 min..23 h or a fake zone."""
+    fields: dict = {"local_time": NINE, "timezone": "UTC", **spec}
+    with pytest.raises(BadInput, match=message):
+        DrillSpec(**fields)
+
+
+def test_a_drill_spec_at_the_limits_is_accepted() -> None:
+    """A 23-hour window on one weekday in a real zone is a valid drill."""
+    spec = DrillSpec(NINE, "Asia/Tokyo", weekdays=(6,), window=timedelta(hours=23))
+    assert spec.window == timedelta(hours=23)
