@@ -229,3 +229,17 @@ async def test_a_board_without_a_week_is_dropped(world: World) -> None:
     assert await world.service.deliver_pending() == 1
     assert world.outbox.posts == []
     assert (await delivery(world, "k")).delivered_at == world.clock.now()
+
+
+async def test_a_post_closes_once(world: World) -> None:
+    """Two closes of one post (timer and early close together): one edit, one reveal."""
+    await world.service.start_quiz(PLACE, ANA, count=2)
+    await world.deliver()
+    first = world.questions("quiz")[0]
+    assert first.post_id is not None
+    results = [await world.service.close_post(first.post_id) for _ in range(2)]
+    assert results == [True, False]
+    assert await world.service.close_post(999) is False
+    await world.deliver()
+    assert len(world.posted(RevealView)) == 1 and len(world.outbox.edits) == 1
+    assert [v.position for v in world.questions("quiz")] == [1, 2]

@@ -11,7 +11,7 @@ from bot.core.clock import SimulatedClock
 from bot.core.errors import NoDrillSchedule, QuestionClosed, UnknownConcept
 from bot.core.questions import QuestionBank
 from bot.core.schedules import DrillSpec
-from bot.core.views import DrillStatusView, RevealView, StartedView
+from bot.core.views import BoardView, DrillStatusView, QuestionView, RevealView, StartedView
 from tests.core.conftest import ANA, BOB, MOD, PLACE, START, World, make_world, wrong
 
 BERLIN_NINE = DrillSpec(time(9, 0), "Europe/Berlin", window=timedelta(hours=2))
@@ -280,3 +280,46 @@ async def test_a_question_retired_while_open_does_not_block_start_up(world: Worl
     await restarted.service.drill_now(PLACE, MOD)
     await restarted.deliver()
     assert restarted.questions("drill")[-1].question_id != drill.question_id
+
+
+async def test_a_restart_re_arms_drills_and_boards(world: World) -> None:
+    """After catch-up the new process fires tomorrow's drill and Monday's board by itself."""
+    await world.service.set_drill(PLACE, MOD, UTC_NINE)
+    await world.service.drill_now(PLACE, MOD)
+    await world.deliver()
+    drill = world.questions("drill")[0]
+    await world.service.record_answer(PLACE, ANA, drill.post_id or 0, world.question(drill).answer)
+    restarted = await restarted_at(world, datetime(2026, 1, 15, 8, tzinfo=UTC))
+    await restarted.timer.advance_to(datetime(2026, 1, 19, 9, 30, tzinfo=UTC))
+    assert len(restarted.questions("drill")) == 5  # Thursday to Monday
+    assert len(restarted.posted(BoardView)) == 1
+
+
+async def test_an_unknown_schedule_fires_nothing(world: World) -> None:
+    """A job for a schedule that no longer exists posts nothing."""
+    assert await world.service.fire_drill(999, world.clock.now()) is False
+    await world.deliver()
+    assert world.outbox.posts == []
+
+
+async def test_a_drill_question_view_is_complete(world: World) -> None:
+    """The channel sees the question's text, options, concept title and difficulty."""
+    await world.service.drill_now(PLACE, MOD)
+    await world.deliver()
+    [view] = world.questions("drill")
+    question = world.question(view)
+    assert view == QuestionView(
+        kind="drill",
+        question_id=question.id,
+        concept=question.concept,
+        concept_title=f"Concept {question.concept}",
+        prompt=question.prompt,
+        choices=question.choices,
+        difficulty=question.difficulty,
+        post_id=1,
+        closes_at=START + timedelta(hours=8),
+        position=None,
+        of=None,
+        closed=False,
+        type="single",
+    )

@@ -10,6 +10,7 @@ from bot.core.errors import BadInput, NoQuestions, QuizAlreadyRunning, UnknownCo
 from bot.core.ports import Place, Who
 from bot.core.questions import Concept, QuestionBank
 from bot.core.schedules import DrillSpec
+from bot.core.srs import Grade
 from bot.core.views import BoardView, QuestionView, ReceiptView, RevealView, StartedView
 from tests.core.conftest import ANA, BOB, MOD, PLACE, World, make_world, wrong
 
@@ -227,3 +228,39 @@ async def test_quiz_questions_avoid_the_channels_recent_drills(world: World) -> 
     await world.advance(timedelta(minutes=5))
     assert len(world.questions("quiz")) == 3
     assert not {v.question_id for v in world.questions("quiz")} & shown
+
+
+async def test_a_question_retired_mid_round_is_skipped(world: World) -> None:
+    """A restart whose bank lost the round's second question goes on with the third."""
+    await start(world, count=3)
+    async with world.repo.unit() as u:
+        quiz = await u.get_round(1)
+    assert quiz is not None
+    second = quiz.question_ids[1]
+    smaller = QuestionBank(
+        world.bank.concepts, tuple(q for q in world.bank.questions if q.id != second)
+    )
+    restarted = world.restart(bank=smaller)
+    await restarted.service.catch_up()
+    await restarted.advance(timedelta(minutes=1))
+    await restarted.advance(timedelta(minutes=2))
+    assert [v.position for v in restarted.questions("quiz")] == [3]
+    assert [r.position for r in restarted.posted(RevealView)] == [1, 3]
+    [board] = restarted.posted(BoardView)
+    assert board.rows == ()
+
+
+async def test_a_fast_right_quiz_answer_is_easy(world: World) -> None:
+    """Within the first third of the window a right quiz answer rates Easy; later Good."""
+    first = await start(world, count=2, roster=(ANA,))
+    assert first.closes_at is not None
+    await click(world, ANA)
+    second = current(world)
+    assert second.closes_at is not None
+    world.clock.advance((second.closes_at - world.clock.now()) / 2)
+    await click(world, ANA)
+    async with world.repo.unit() as u:
+        learner = await u.find_learner(ANA.platform, ANA.user_id)
+        assert learner is not None
+        ratings = [a.rating for a in await u.answers_of(learner.id)]
+    assert ratings == [Grade.EASY, Grade.GOOD]
