@@ -111,8 +111,6 @@ class App:
                 log.exception("stopping the %s adapter failed", adapter.platform)
         await self.engine.dispose()
 
-    close = stop
-
 
 def core_config(settings: Settings) -> CoreConfig:
     return CoreConfig(

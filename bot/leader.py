@@ -79,6 +79,7 @@ class Leadership:
         elif self.shared:
             # a simulated clock moves only on request: refresh just before it does
             self.timer.before_advance = self.service.catch_up
+        await self.service.sender.retry_now()  # a new leader does not sit out old backoffs
         await self.service.catch_up()
         await self.timer.run_due()
         if self.shared:

@@ -26,3 +26,62 @@ def test_an_invalid_shipped_pack_stops_start_up_before_the_database(
     assert "broken.yaml" in err and "only-an-id" in err
     assert "Traceback" not in err
     assert not db.exists()
+
+
+class RecordingAdapter:
+    """A platform adapter that records the lifecycle calls it gets, in order."""
+
+    platform = "test"
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+        self.outbox = self
+
+    async def start(self, service: object) -> None:
+        self.events.append("start")
+
+    async def wait_ready(self) -> None:
+        self.events.append("ready")
+
+    async def stop(self) -> None:
+        self.events.append("stop")
+
+    async def post(self, place: object, view: object) -> str:
+        self.events.append(f"post:{type(view).__name__}")
+        return f"m{len(self.events)}"
+
+    async def edit(self, place: object, message_id: str, view: object) -> None:
+        self.events.append("edit")
+
+
+async def test_the_lifecycle_starts_adapters_before_catching_up_and_stops_in_reverse(
+    tmp_path: Path,
+) -> None:
+    """A drill queued while the bot was down is posted only after the adapter is ready;
+    a platform that is not running keeps its messages queued; stop runs in reverse."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.config import Settings
+    from bot.core.clock import SimulatedClock
+    from bot.core.ports import Place, Who
+
+    settings = Settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'life.db'}", _env_file=None)
+    clock = SimulatedClock(datetime(2026, 1, 15, 7, tzinfo=UTC))
+    first = await bot.app.start(settings, clock=clock, adapters=[])
+    boss = Who("test", "u-boss", "Boss", can_manage=True)
+    await first.service.drill_now(Place("test", "guild", "#study"), boss)
+    await first.service.drill_now(
+        Place("elsewhere", "team", "#c"), Who("elsewhere", "u", "U", True)
+    )
+    await first.timer.settle()
+    await first.stop()  # no adapter ran: both drills are still queued
+
+    events: list[str] = []
+    app = await bot.app.start(settings, clock=clock, adapters=[RecordingAdapter(events)])
+    await app.timer.settle()
+    assert events == ["start", "ready", "post:QuestionView"]
+    async with app.service.repo.unit(readonly=True) as u:
+        waiting = await u.due_deliveries(clock.now() + timedelta(hours=1), 10)
+    assert [d.channel for d in waiting] == ["#c"]  # the platform not running here waits
+    await app.stop()
+    assert events[-1] == "stop"

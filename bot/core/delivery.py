@@ -24,6 +24,7 @@ BATCH = 100
 FIRST_RETRY = timedelta(seconds=2)
 LAST_RETRY = timedelta(minutes=5)
 STREAK_LOOKBACK = timedelta(days=400)
+RETRY_NOW_LIMIT = 10_000
 
 
 class PlatformNotRunning(Exception):
@@ -83,6 +84,15 @@ class Sender:
             # rows held back behind a failure in their channel are due now: wait a little
             self.timer.deliver_soon(max(upcoming, self.clock.now() + FIRST_RETRY))
         return delivered
+
+    async def retry_now(self) -> None:
+        """Make every waiting message due now: after a (re)start the platform that failed
+        may be back, and a message must not sit out a backoff meant for an outage."""
+        now = self.clock.now()
+        async with self.repo.unit() as u:
+            for delivery in await u.due_deliveries(now + LAST_RETRY, RETRY_NOW_LIMIT):
+                if delivery.next_attempt_at > now:
+                    await u.retry_delivery_at(delivery.id, delivery.attempts, now)
 
     async def _deliver(self, delivery: Delivery) -> bool:
         now = self.clock.now()
