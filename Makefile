@@ -31,6 +31,10 @@ migrate: $(STAMP)
 check-questions: $(STAMP)
 	$(BIN)/studybot questions check
 
+# A simulated study group through the real service (a model of memory): bench/LEARNING.md
+learning: $(STAMP)
+	$(BIN)/studybot simulate --png bench/learning.png --markdown bench/LEARNING.md
+
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests
 	$(BIN)/ruff format --check bot tests

@@ -15,6 +15,7 @@ from bot.config import Settings, load_settings
 from bot.core.clock import SimulatedClock, SystemClock, as_utc
 from bot.core.errors import StudyError
 from bot.packs_cli import add_questions_parser
+from bot.simulate.command import add_simulate_parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     migrate.set_defaults(func=_migrate)
 
     add_questions_parser(commands)
+    add_simulate_parser(commands)
 
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -1,0 +1,8 @@
+"""A simulated study group run through the real StudyService: does studybot teach?
+
+Everything here is a model of memory (FSRS-6's forgetting curve with parameters
+varied per learner), not data from people. `studybot simulate` and
+`make learning` run it; bench/LEARNING.md holds the results.
+"""
+
+POLICIES = ("random", "studybot", "review-only")
