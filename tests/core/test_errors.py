@@ -2,47 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bot.core import errors
 
 
 @pytest.mark.parametrize(
-    ("error", "text"),
+    ("make", "text"),
     [
-        (errors.QuestionClosed(), "That question is closed; the answer has been revealed."),
+        (lambda: errors.QuestionClosed(), "That question is closed; the answer has been revealed."),
         (
-            errors.AlreadyAnswered(),
+            lambda: errors.AlreadyAnswered(),
             "You already answered this one; only your first answer counts.",
         ),
-        (errors.NothingToAnswer(), "There is no open question here."),
-        (errors.NotHere(), "That question belongs somewhere else; nothing was recorded."),
+        (lambda: errors.NothingToAnswer(), "There is no open question here."),
+        (lambda: errors.NotHere(), "That question belongs somewhere else; nothing was recorded."),
         (
-            errors.ReviewEnded(),
+            lambda: errors.ReviewEnded(),
             "That review session has ended. Start a new review to go on.",
         ),
         (
-            errors.QuizAlreadyRunning(),
+            lambda: errors.QuizAlreadyRunning(),
             "A quiz is already running in this channel; join in by answering.",
         ),
-        (errors.NoDrillSchedule(), "This channel has no daily drill."),
-        (errors.NoQuestions(), "No questions match."),
-        (errors.NoQuestions("No questions for rag."), "No questions for rag."),
-        (errors.NotAllowed("Ask an admin."), "Ask an admin."),
+        (lambda: errors.NoDrillSchedule(), "This channel has no daily drill."),
+        (lambda: errors.NoQuestions(), "No questions match."),
+        (lambda: errors.NoQuestions("No questions for rag."), "No questions for rag."),
+        (lambda: errors.NotAllowed("Ask an admin."), "Ask an admin."),
         (
-            errors.StorageBusy("database is locked"),
+            lambda: errors.StorageBusy("database is locked"),
             "The database could not save that just now (database is locked); nothing was "
             "recorded. Please try again in a moment.",
         ),
         (
-            errors.UnknownConcept("x", ["a", "b"]),
+            lambda: errors.UnknownConcept("x", ["a", "b"]),
             "Unknown concept 'x'. Known concepts: a, b",
         ),
     ],
 )
-def test_each_refusal_reads_as_written(error: errors.StudyError, text: str) -> None:
+def test_each_refusal_reads_as_written(make: Callable[[], errors.StudyError], text: str) -> None:
     """Every domain error's message is the sentence the adapters show, with no command in it."""
-    assert str(error) == text
+    assert str(make()) == text
     assert "/" not in text
 
 

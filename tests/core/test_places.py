@@ -151,3 +151,11 @@ async def test_true_false_questions_take_words(world: World) -> None:
     with pytest.raises(NotAnAnswer) as raised:
         await world.service.answer_by_message(PLACE, ANA, "m1", "maybe")
     assert str(raised.value) == "'maybe' is not an answer here. Answer with one of true, false."
+
+
+async def test_a_reply_in_a_workspace_never_seen_has_nothing_to_answer(world: World) -> None:
+    """A thread reply from an unknown workspace is no answer to anything there."""
+    await posted_drill(world)
+    with pytest.raises(NothingToAnswer):
+        await world.service.answer_by_message(Place("test", "guild-9", "#study"), BOB, "m1", "a")
+    assert await nothing_recorded(world)

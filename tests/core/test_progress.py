@@ -366,3 +366,11 @@ async def test_a_card_never_reviewed_exports_without_a_review_time(world: World)
     cards = (await world.service.export_learner(ANA)).data["cards"]
     fresh = [c for c in cards if c["question"] == "beta-0"][0]
     assert (fresh["last_review"], fresh["reps"], fresh["lapses"]) == (None, 0, 0)
+
+
+async def test_the_export_names_the_workspace_of_a_lone_answer(world: World) -> None:
+    """With nothing but one drill answer, the answer still names its workspace."""
+    await drill_answered(world, {ANA: True})
+    exported = (await world.service.export_learner(ANA)).data
+    assert [a["workspace"] for a in exported["answers"]] == ["test:guild-1"]
+    assert exported["review_sessions"] == exported["quiz_rounds"] == []
