@@ -49,8 +49,8 @@ def test_good_points_are_read_with_their_source_and_folded_text() -> None:
             "unknown syllabus point key 'note'",
         ),
         (
-            "      - id: Basics One\n        text: T",
-            5,
+            "      - text: T\n        id: Basics One",
+            6,
             "syllabus point id must be a slug like 'basics.code-generation', got 'Basics One'",
         ),
         (
@@ -89,19 +89,19 @@ def test_a_bad_point_is_reported_at_its_line(points: str, line: int, message: st
 
 
 def test_a_point_of_exactly_the_limit_is_fine_and_a_repeat_is_named() -> None:
-    """200 characters pass; the same id twice points back at its first line."""
+    """200 characters pass; the same id twice is reported at its id line, naming the first."""
     [concept], problems = read(
         HEAD
-        + "      - id: basics.one\n"
-        + "        text: "
+        + "      - text: "
         + "y" * 200
         + "\n"
-        + "      - id: basics.one\n"
-        + "        text: again\n"
+        + "        id: basics.one\n"
+        + "      - text: again\n"
+        + "        id: basics.one\n"
         + "      - id: basics.two\n"
         + "        text: fine\n"
     )
-    assert problems == [(7, "duplicate syllabus point 'basics.one' (also at line 5)")]
+    assert problems == [(8, "duplicate syllabus point 'basics.one' (also at line 6)")]
     assert [p.id for p in concept.points] == ["basics.one", "basics.two"]
 
 
