@@ -323,3 +323,13 @@ async def test_a_drill_question_view_is_complete(world: World) -> None:
         closed=False,
         type="single",
     )
+
+
+async def test_a_quiet_start_up_only_writes_in_the_board_pass(world: World) -> None:
+    """Catch-up reads schedules and open posts without the write lock; with nothing due
+    the weekly-board pass is its only writing unit."""
+    await world.service.set_drill(PLACE, MOD, UTC_NINE)
+    restarted = world.restart(at=datetime(2026, 1, 15, 8, tzinfo=UTC))
+    writers = world.repo.write_units
+    await restarted.service.catch_up()
+    assert world.repo.write_units == writers + 1

@@ -299,3 +299,26 @@ async def test_a_review_answer_is_logged_in_its_channel(world: World) -> None:
         assert learner is not None
         [answer] = await u.answers_of(learner.id)
     assert (answer.channel, answer.post_id, answer.points) == ("#study", None, 0)
+
+
+async def test_a_bank_of_one_question_still_gives_a_session(world: World) -> None:
+    """One card available is a batch of one, not nothing to review."""
+    one = make_world(bank=QuestionBank(world.bank.concepts, world.bank.questions[:1]))
+    await one.service.sync_questions()
+    card = await one.service.start_review(PLACE, ANA)
+    assert card is not None and (card.position, card.of) == (1, 1)
+
+
+async def test_the_session_remembers_when_each_card_was_shown_and_answered(world: World) -> None:
+    """The stored session holds the server's times, which a restart times answers from."""
+    card = await first_card(world)
+    shown = world.clock.now()
+    world.clock.advance(timedelta(seconds=20))
+    await world.service.answer_review(PLACE, ANA, card.session_id, 1)
+    async with world.repo.unit() as u:
+        session = await u.get_review(card.session_id)
+    assert session is not None
+    first, second = session.items
+    assert (first.shown_at, first.choice, first.answered_at) == (shown, 1, world.clock.now())
+    assert (second.shown_at, second.choice, second.answered_at) == (world.clock.now(), None, None)
+    assert session.last_activity_at == world.clock.now()
