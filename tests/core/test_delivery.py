@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.core.delivery import PlatformNotRunning, retry_delay
 from bot.core.ports import ChannelView, Place, Who
@@ -243,3 +246,48 @@ async def test_a_post_closes_once(world: World) -> None:
     await world.deliver()
     assert len(world.posted(RevealView)) == 1 and len(world.outbox.edits) == 1
     assert [v.position for v in world.questions("quiz")] == [1, 2]
+
+
+async def test_failures_are_logged_once_in_full_then_briefly(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first failure logs the traceback; the next ones one line with the attempt count."""
+    caplog.set_level(logging.INFO, logger="bot.core")
+    world.outbox.failures = 2
+    await world.service.drill_now(PLACE, MOD)
+    await world.deliver()
+    await world.advance(timedelta(seconds=2))
+    records = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records]
+    assert records == [
+        ("ERROR", "delivering question:1 failed; trying again", True),
+        ("WARNING", "delivering question:1 failed again (2 attempts): outbox down", False),
+    ]
+
+
+async def test_a_close_without_a_shown_question_is_logged(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Operators learn that a post closed before its question could be shown."""
+    caplog.set_level(logging.INFO, logger="bot.core")
+    world.outbox.failures = 10_000
+    await world.service.drill_now(PLACE, MOD)
+    await world.service.close_post(1)
+    assert "post 1 closed before its question could be shown" in [
+        r.getMessage() for r in caplog.records
+    ]
+
+
+async def test_streaks_count_the_workspaces_local_days(world: World) -> None:
+    """In Tokyo, right answers at 23:30 and 00:30 local are two days in a row (one UTC day)."""
+    await world.service.set_timezone(PLACE, MOD, "Asia/Tokyo")
+    for opens, answers in ((14, 30), (15, 30)):
+        world.clock.set(datetime(2026, 1, 15, opens, 0, tzinfo=UTC))
+        await world.service.drill_now(PLACE, MOD)
+        await world.deliver()
+        drill = world.questions("drill")[-1]
+        world.clock.set(datetime(2026, 1, 15, opens, answers, tzinfo=UTC))
+        await world.service.record_answer(
+            PLACE, ANA, drill.post_id or 0, world.question(drill).answer
+        )
+    await world.advance(timedelta(hours=9))
+    assert [r.streaks for r in world.posted(RevealView)] == [(("Ana", 2),), (("Ana", 2),)]

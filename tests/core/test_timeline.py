@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from bot.core.clock import SimulatedClock, SystemClock
+from bot.core.schedules import DrillSpec
 from bot.core.timeline import ManualTimer
 from bot.core.views import RevealView
 from tests.core.conftest import MOD, PLACE, START, make_world
@@ -42,3 +43,20 @@ async def test_advance_to_needs_a_simulated_clock_that_never_goes_back() -> None
     with pytest.raises(ValueError, match="never moves backwards"):
         clock.set(START - timedelta(seconds=1))
     assert clock.advance(timedelta(minutes=1)) == START + timedelta(minutes=1)
+
+
+async def test_a_reveal_due_with_a_new_drill_comes_first() -> None:
+    """When one drill closes as the next fires, its reveal is posted before the new question."""
+    world = make_world()
+    await world.service.sync_questions()
+    spec = DrillSpec(time(9, 0), "UTC", window=timedelta(hours=23))
+    await world.service.set_drill(PLACE, MOD, spec)
+    world.clock.set(START + timedelta(hours=3))  # Thursday 10:00, past today's fire
+    await world.service.drill_now(PLACE, MOD)  # closes Friday 09:00, as Friday's drill fires
+    await world.timer.advance_to(START + timedelta(days=1, hours=3))
+    posted = [type(v).__name__ for _, v in world.outbox.posts]
+    assert posted == ["QuestionView", "RevealView", "QuestionView"]
+    assert [v.closes_at for v in world.questions("drill")] == [
+        START + timedelta(days=1, hours=2),
+        START + timedelta(days=2, hours=1),
+    ]

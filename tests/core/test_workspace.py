@@ -187,3 +187,6 @@ async def test_the_monday_drill_and_the_board_at_the_same_time_both_come(world: 
     closes = [v.closes_at for v in world.questions("drill")]
     assert MONDAY_NINE + timedelta(hours=8) in closes
     assert len(weekly(world)) == 1
+    # last week's board comes before Monday's question
+    kinds = [type(v).__name__ for _, v in world.outbox.posts]
+    assert kinds[-2:] == ["BoardView", "QuestionView"]
