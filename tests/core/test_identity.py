@@ -65,3 +65,9 @@ async def test_a_drill_can_be_turned_off_by_a_process_that_never_armed_it(world:
     await world.advance(timedelta(days=1))
     assert world.questions("drill") == []
     assert (await world.service.drill_status(PLACE)).enabled is False
+
+
+def test_a_name_is_judged_by_its_first_320_characters() -> None:
+    """Whatever follows a very long run of blanks is not read at all."""
+    assert clean_name(" " * 330 + "Ana") == ""
+    assert clean_name(" " * 310 + "Ana") == "Ana"

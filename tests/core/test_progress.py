@@ -374,3 +374,21 @@ async def test_the_export_names_the_workspace_of_a_lone_answer(world: World) -> 
     exported = (await world.service.export_learner(ANA)).data
     assert [a["workspace"] for a in exported["answers"]] == ["test:guild-1"]
     assert exported["review_sessions"] == exported["quiz_rounds"] == []
+
+
+async def test_stats_use_the_stored_name_and_count_boundaries(world: World) -> None:
+    """A member's stats show their own name; an answer at Monday 00:00 is this week's;
+    a card due this very second is due now."""
+    world.clock.set(datetime(2026, 1, 19, 0, 0, tzinfo=UTC))
+    await world.service.drill_now(PLACE, MOD)
+    await world.deliver()
+    drill = world.questions("drill")[-1]
+    await world.service.record_answer(PLACE, BOB, drill.post_id or 0, world.question(drill).answer)
+    stats = await world.service.stats(PLACE, ANA, member=Who("test", "u-bob", "Robert"))
+    assert (stats.name, stats.points_week) == ("Bob", 10)
+    async with world.repo.unit() as u:
+        bob = await u.find_learner(BOB.platform, BOB.user_id)
+        assert bob is not None
+        [stored] = await u.cards_of(bob.id)
+        await u.save_card(bob.id, "beta-1", dataclasses.replace(stored.card, due=world.clock.now()))
+    assert (await world.service.stats(PLACE, BOB)).due_now == 1

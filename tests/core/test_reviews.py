@@ -322,3 +322,22 @@ async def test_the_session_remembers_when_each_card_was_shown_and_answered(world
     assert (first.shown_at, first.choice, first.answered_at) == (shown, 1, world.clock.now())
     assert (second.shown_at, second.choice, second.answered_at) == (world.clock.now(), None, None)
     assert session.last_activity_at == world.clock.now()
+
+
+async def test_a_due_card_starts_a_session_when_nothing_is_new(world: World) -> None:
+    """Every question seen: a card that is due again still makes a batch of one."""
+    two = make_world(bank=QuestionBank(world.bank.concepts, world.bank.questions[:2]))
+    await two.service.sync_questions()
+    card = await two.service.start_review(PLACE, ANA)
+    assert card is not None
+    step = await two.service.answer_review(
+        PLACE, ANA, card.session_id, wrong(two.question(card.question))
+    )
+    assert step.next is not None
+    await two.service.answer_review(
+        PLACE, ANA, card.session_id, two.question(step.next.question).answer
+    )
+    two.clock.advance(timedelta(minutes=30))
+    again = await two.service.start_review(PLACE, ANA)
+    assert again is not None and again.of == 1
+    assert again.question.question_id == card.question.question_id
