@@ -41,7 +41,7 @@ class Reviews:
             )
             learner = await u.ensure_learner(who.platform, who.user_id, who.display_name)
             size = min(self.config.review_batch, await self._available(u, learner.id, now))
-            first = await self._next_question(u, learner.id, now, exclude=set())
+            first = await self._next_question(u, learner.id, now, exclude=set(), position=1)
             if size == 0 or first is None:
                 return None
             session = await u.create_review(
@@ -87,7 +87,9 @@ class Reviews:
             items[index] = replace(item, choice=choice, answered_at=now)
             if len(items) < session.size:
                 asked = {i.question_id for i in items}
-                upcoming = await self._next_question(u, session.learner_id, now, asked)
+                upcoming = await self._next_question(
+                    u, session.learner_id, now, asked, position=len(items) + 1
+                )
                 if upcoming is not None:
                     items.append(ReviewItem(upcoming.id, now))
             await u.save_review_items(session.id, items, now)
@@ -168,13 +170,31 @@ class Reviews:
         return due + max(len(self.questions.bank.questions) - seen, 0)
 
     async def _next_question(
+        self, u: Unit, learner_id: int, now: datetime, exclude: set[str], position: int
+    ) -> Question | None:
+        """The card at `position` of a batch: the most overdue card not yet asked, or an
+        unseen question, in the order selection.due_first(position) gives."""
+        picks = (self._due_question, self._new_question)
+        if not selection.due_first(position):
+            picks = (self._new_question, self._due_question)
+        for pick in picks:
+            question = await pick(u, learner_id, now, exclude)
+            if question is not None:
+                return question
+        return None
+
+    async def _due_question(
         self, u: Unit, learner_id: int, now: datetime, exclude: set[str]
     ) -> Question | None:
-        """The most overdue card not yet asked in this batch, else an unseen question."""
         for stored in await u.due_cards(learner_id, now, limit=len(exclude) + 1):
             question = self.questions.bank.get(stored.question_id)
             if question is not None and question.id not in exclude:
                 return question
+        return None
+
+    async def _new_question(
+        self, u: Unit, learner_id: int, now: datetime, exclude: set[str]
+    ) -> Question | None:
         seen = {c.question_id for c in await u.cards_of(learner_id)} | exclude
         fresh = selection.new_questions(self.questions.bank.questions, seen, limit=1)
         return fresh[0] if fresh else None

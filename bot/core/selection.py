@@ -12,6 +12,7 @@ from bot.core.srs import CardState, retrievability
 DRILL_NO_REPEAT = 10  # a channel's last N drill questions are not repeated while others remain
 UNSEEN_VALUE = 0.6  # how useful an unseen question is to one learner, next to 1 - recall
 OVERDUE_BONUS = 0.5
+REVIEW_EVERY = 5  # a review batch's 1st, 6th, 11th ... card goes to a due card first
 
 
 def usefulness(card: CardState | None, now: datetime) -> float:
@@ -46,6 +47,19 @@ def pick_drill_question(
     ]
     best = max(score for score, _ in scored)
     return rng.choice([q for score, q in scored if score >= best - 1e-9])
+
+
+def due_first(position: int) -> bool:
+    """Whether the review card at this 1-based position prefers a due card to a new one.
+
+    A batch opens with the most overdue card and every REVIEW_EVERY-th card after it
+    is a review too; the others introduce unseen questions while any remain (and fall
+    back to due cards when none do). Memory fades slowly on FSRS-6's curve: a first
+    look at an unseen question adds more to what a learner recalls on exam day than
+    another look at a card they still recall at about 90 %, so due cards must not
+    crowd the rest of the bank out (bench/LEARNING.md measures this).
+    """
+    return (position - 1) % REVIEW_EVERY == 0
 
 
 def pick_quiz_questions(

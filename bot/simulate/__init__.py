@@ -6,3 +6,4 @@ varied per learner), not data from people. `studybot simulate` and
 """
 
 POLICIES = ("random", "studybot", "review-only")
+NO_REVIEW = "drill-only"  # the daily drill alone: a policy that never reviews (for tests)

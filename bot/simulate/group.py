@@ -13,6 +13,7 @@ Policies, each with the same number of questions per learner per day:
   studybot     the real daily drill (answered by those who show up) plus each
                learner's review queue
   review-only  no drill; one more review card for those who show up
+  drill-only   the daily drill alone, never a review (a check, not a contender)
 
 So a learner answers `per_day` questions on a day they show up, one fewer otherwise.
 """
@@ -32,7 +33,7 @@ from bot.core.schedules import DrillSpec
 from bot.core.service import CoreConfig, StudyService
 from bot.core.timeline import ManualTimer
 from bot.core.views import QuestionView
-from bot.simulate import POLICIES
+from bot.simulate import NO_REVIEW, POLICIES
 from bot.simulate.memory import Cohort, Memory
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday, 08:00 UTC
@@ -108,7 +109,7 @@ class Group:
         seed: int,
         per_day: int,
     ) -> None:
-        if policy not in POLICIES:
+        if policy not in (*POLICIES, NO_REVIEW):
             raise ValueError(f"unknown policy {policy!r}")
         self.policy = policy
         self.bank = bank
@@ -132,7 +133,7 @@ class Group:
 
     async def run(self, days: int) -> RunResult:
         await self.service.sync_questions()
-        if self.policy == "studybot":
+        if self.policy in ("studybot", NO_REVIEW):
             spec = DrillSpec(DRILL_AT, "UTC", window=DRILL_WINDOW)
             await self.service.set_drill(PLACE, MANAGER, spec)
         result = RunResult(self.policy, self.seed)
@@ -153,7 +154,7 @@ class Group:
         present = [m for m in self.memories if self.presence.random() < m.traits.participation]
         drill_time = morning.replace(hour=DRILL_AT.hour, minute=DRILL_AT.minute)
         await self.timer.advance_to(drill_time)  # studybot's schedule fires: the drill is posted
-        if self.policy == "studybot":
+        if self.policy in ("studybot", NO_REVIEW):
             view = self.outbox.take(PLACE.channel)
             await self.timer.advance_to(drill_time + timedelta(minutes=30))
             for memory in present:
