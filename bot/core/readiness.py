@@ -7,10 +7,10 @@ that fades as FSRS says:
     seen:    chance = prior + (1 - prior) * R(card, now)
     unseen:  chance = prior
 
-The prior of a concept is the share of the learner's first answers to its
-questions that were right (a first answer shows what they knew before), pulled
-toward their share over all concepts while there are few, and that toward
-PRIOR_DEFAULT while there are none. The exam score is the mean chance over the
+A first answer shows what the learner knew before, so the priors are fitted to
+the first answers: by concept and by difficulty, pulled toward the learner's
+overall share while there are few, and that toward PRIOR_DEFAULT while there
+are none (fit_priors). The exam score is the mean chance over the
 bank, with a range for an EXAM_QUESTIONS-question exam. The functions here are
 pure; Readiness is the read-only use case.
 """
@@ -18,8 +18,8 @@ pure; Readiness is the read-only use case.
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+import statistics
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,7 +37,8 @@ TARGET = 0.8  # a concept counts as ready above this predicted chance
 EXAM_QUESTIONS = 40
 STUDY_NEXT = 3
 PRIOR_DEFAULT = 0.25  # before any answer: one in four, as a guess among four options
-PRIOR_WEIGHT = 5.0  # pseudo-answers: few first answers lean on the broader share
+EFFECT_SD = 1.0  # how far each coefficient of a prior (logit scale) may move before evidence
+FIT_ROUNDS = 20
 PACE_WINDOW = timedelta(days=14)
 HORIZON_DAYS = 60  # days_to_target gives up after this
 RANGE_Z = 1.645  # the range holds the exam score nine times in ten
@@ -74,34 +75,79 @@ def first_answers(answers: Iterable[AnswerRecord]) -> dict[str, bool]:
     return {qid: correct for qid, (_, correct) in first.items()}
 
 
-def shrunk(right: int, total: int, toward: float, weight: float = PRIOR_WEIGHT) -> float:
-    """The share right/total pulled toward `toward` as if `weight` more answers scored it."""
-    return (right + weight * toward) / (total + weight)
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
 
 
 @dataclass(frozen=True)
-class Prior:
-    chance: float
-    answers: int  # first answers it rests on
+class Priors:
+    """What the learner knew before studying: a chance per question, and how sure that is."""
 
-    @property
-    def variance(self) -> float:
-        """Of the estimate: a share of `answers` plus the pseudo-answers."""
-        return self.chance * (1.0 - self.chance) / (self.answers + PRIOR_WEIGHT + 1.0)
+    of_question: dict[str, float]
+    concept_sd: dict[str, float]  # uncertainty of a concept's priors (probability scale)
 
 
-def concept_priors(
-    first: Mapping[str, bool], concept_of: Mapping[str, str], concepts: Iterable[str]
-) -> dict[str, Prior]:
-    """Each concept's prior from the learner's first answers (see the module doc)."""
-    known = {qid: right for qid, right in first.items() if qid in concept_of}
-    overall = shrunk(sum(known.values()), len(known), PRIOR_DEFAULT)
-    right: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    for qid, correct in known.items():
-        total[concept_of[qid]] += 1
-        right[concept_of[qid]] += correct
-    return {c: Prior(shrunk(right[c], total[c], overall), total[c]) for c in concepts}
+def fit_priors(first: Mapping[str, bool], questions: Sequence[Question]) -> Priors:
+    """Each question's prior from the learner's first answers.
+
+    logit(prior) = base + concept effect + slope * (difficulty - 2), fitted to the
+    first answers by maximum a posteriori with a normal prior of sd EFFECT_SD on each
+    coefficient: the base around logit(PRIOR_DEFAULT), the rest around zero. So a
+    newcomer starts at PRIOR_DEFAULT, a concept with few answers stays near the
+    learner's overall level, and how they did on harder questions carries over to
+    the hard ones they have not seen, along one trend per difficulty step. That
+    matters because review batches show the easiest questions first: the questions
+    left unseen are the hard ones.
+    """
+    answered = [(q, first[q.id]) for q in questions if q.id in first]
+    concepts = list(dict.fromkeys(q.concept for q in questions))
+    coef = {"base": _logit(PRIOR_DEFAULT), "slope": 0.0} | dict.fromkeys(concepts, 0.0)
+    centre = dict(coef)
+
+    def chance(q: Question) -> float:
+        return _sigmoid(coef["base"] + coef[q.concept] + coef["slope"] * (q.difficulty - 2))
+
+    groups: tuple[tuple[Sequence[str], Callable[[Question], tuple[str, float]]], ...] = (
+        (["base"], lambda q: ("base", 1.0)),
+        (concepts, lambda q: (q.concept, 1.0)),
+        (["slope"], lambda q: ("slope", q.difficulty - 2.0)),
+    )
+    precision: dict[str, float] = {}
+    for _ in range(FIT_ROUNDS):  # a Newton step on each group of coefficients in turn
+        for names, term in groups:
+            precision |= _newton_step(coef, centre, names, term, answered, chance)
+    of_question = {q.id: chance(q) for q in questions}
+    concept_sd = {}
+    for c in concepts:
+        mean = statistics.fmean(of_question[q.id] for q in questions if q.concept == c)
+        concept_sd[c] = mean * (1.0 - mean) / math.sqrt(precision[c])  # delta method
+    return Priors(of_question, concept_sd)
+
+
+def _newton_step(
+    coef: dict[str, float],
+    centre: Mapping[str, float],
+    names: Sequence[str],
+    term: Callable[[Question], tuple[str, float]],
+    answered: Sequence[tuple[Question, bool]],
+    chance: Callable[[Question], float],
+) -> dict[str, float]:
+    """One Newton step on the coefficients `names` (in place); an answered question adds
+    x times the coefficient term(q) = (name, x) to its logit. Returns their precision."""
+    slope = {k: -(coef[k] - centre[k]) / EFFECT_SD**2 for k in names}
+    curve = dict.fromkeys(names, 1.0 / EFFECT_SD**2)
+    for q, right in answered:
+        p = chance(q)
+        k, x = term(q)
+        slope[k] += (right - p) * x
+        curve[k] += p * (1.0 - p) * x * x
+    for k in names:
+        coef[k] += slope[k] / curve[k]
+    return curve
 
 
 def daily_pace(times: Sequence[datetime], now: datetime) -> float | None:
@@ -116,7 +162,7 @@ def daily_pace(times: Sequence[datetime], now: datetime) -> float | None:
 
 def days_to_target(
     cards: Sequence[CardState | None],
-    prior: float,
+    priors: Sequence[float],
     per_day: int,
     now: datetime,
     target: float = TARGET,
@@ -133,14 +179,16 @@ def days_to_target(
     state = list(cards)
 
     def mean_at(at: datetime) -> float:
-        return sum(question_chance(c, prior, at) for c in state) / len(state)
+        return sum(question_chance(c, p, at) for c, p in zip(state, priors, strict=True)) / len(
+            state
+        )
 
     if mean_at(now) > target:
         return 0
     per_day = max(per_day, 1)
     for day in range(1, HORIZON_DAYS + 1):
         at = now + timedelta(days=day - 1)
-        chances = [question_chance(c, prior, at) for c in state]
+        chances = [question_chance(c, p, at) for c, p in zip(state, priors, strict=True)]
         weakest = sorted(range(len(state)), key=lambda i: chances[i])[:per_day]
         for i in weakest:
             grade = Grade.GOOD if chances[i] >= 0.5 else Grade.AGAIN
@@ -160,33 +208,32 @@ def estimate(
     assumed_pace: int,
 ) -> ReadinessView:
     """The readiness view for a learner with these cards and this answer log."""
-    concept_of = {q.id: q.concept for q in questions}
-    concepts = list(dict.fromkeys(q.concept for q in questions))
-    priors = concept_priors(first_answers(answers), concept_of, concepts)
+    priors = fit_priors(first_answers(answers), questions)
     pace = daily_pace([a.answered_at for a in answers], now)
     per_day = round(pace) if pace is not None else assumed_pace
     rows: list[ConceptReadiness] = []
     chances: list[float] = []
     spread = 0.0  # how far the priors' uncertainty moves the overall score (one sd)
-    for concept in concepts:
-        prior = priors[concept]
-        mine = [cards.get(q.id) for q in questions if q.concept == concept]
-        chance_each = [question_chance(c, prior.chance, now) for c in mine]
+    for concept in dict.fromkeys(q.concept for q in questions):
+        mine = [q for q in questions if q.concept == concept]
+        state = [cards.get(q.id) for q in mine]
+        before = [priors.of_question[q.id] for q in mine]
+        chance_each = [question_chance(c, p, now) for c, p in zip(state, before, strict=True)]
         chances += chance_each
         # d(chance)/d(prior) is 1 - R: the prior matters most where memory is weakest
-        leverage = sum(1.0 - (recall_now(c, now) if c else 0.0) for c in mine)
-        spread += leverage * math.sqrt(prior.variance)
+        leverage = sum(1.0 - (recall_now(c, now) if c else 0.0) for c in state)
+        spread += leverage * priors.concept_sd[concept]
         rows.append(
             ConceptReadiness(
                 concept=concept,
                 title=titles.get(concept, concept),
-                chance=sum(chance_each) / len(chance_each),
-                seen=sum(1 for c in mine if c is not None),
+                chance=statistics.fmean(chance_each),
+                seen=sum(1 for c in state if c is not None),
                 total=len(mine),
-                days_to_target=days_to_target(mine, prior.chance, per_day, now),
+                days_to_target=days_to_target(state, before, per_day, now),
             )
         )
-    score = sum(chances) / len(chances) if chances else 0.0
+    score = statistics.fmean(chances) if chances else 0.0
     sd = math.sqrt(score * (1.0 - score) / EXAM_QUESTIONS + (spread / max(len(chances), 1)) ** 2)
     # where the most exam points are lost: weak concepts with many questions first
     ranked = sorted(rows, key=lambda r: (-(1.0 - r.chance) * r.total, r.chance))

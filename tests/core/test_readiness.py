@@ -40,8 +40,8 @@ def good_card(at: datetime) -> CardState:
 
 
 def test_the_estimate_of_a_learner_with_known_cards() -> None:
-    """Alpha, all six seen two days ago (three first answers right): prior plus fading
-    memory; beta and gamma, unseen: the prior of the learner's overall first answers."""
+    """Alpha, all six seen two days ago: each question's prior plus the fading memory of
+    it; beta and gamma, unseen: their priors alone; the score is the mean over the bank."""
     studied = START - timedelta(days=2)
     alpha = [q.id for q in BANK.questions if q.concept == "alpha"]
     answers = [answer(qid, n % 2 == 0, studied) for n, qid in enumerate(alpha)]
@@ -49,21 +49,57 @@ def test_the_estimate_of_a_learner_with_known_cards() -> None:
 
     view = readiness.estimate("Ana", BANK.questions, TITLES, cards, answers, START, 10)
 
-    overall = (3 + 5 * 0.25) / (6 + 5)  # three of six first answers right, shrunk to 1/4
-    alpha_prior = (3 + 5 * overall) / (6 + 5)
+    priors = readiness.fit_priors(readiness.first_answers(answers), BANK.questions)
     stability = cards[alpha[0]].stability
     assert stability is not None
     recall = (1 + FACTOR * 2 / stability) ** -DECAY
-    alpha_chance = alpha_prior + (1 - alpha_prior) * recall
+    chance = {
+        q.id: priors.of_question[q.id] + (1 - priors.of_question[q.id]) * recall
+        if q.id in cards
+        else priors.of_question[q.id]
+        for q in BANK.questions
+    }
     by_concept = {c.concept: c for c in view.concepts}
-    assert by_concept["alpha"].chance == pytest.approx(alpha_chance)
-    assert by_concept["beta"].chance == pytest.approx(overall)
-    assert by_concept["gamma"].chance == pytest.approx(overall)
+    for concept in ("alpha", "beta", "gamma"):
+        mine = [chance[q.id] for q in BANK.questions if q.concept == concept]
+        assert by_concept[concept].chance == pytest.approx(sum(mine) / len(mine))
     assert (by_concept["alpha"].seen, by_concept["beta"].seen) == (6, 0)
-    assert view.score == pytest.approx((alpha_chance + 2 * overall) / 3)
+    assert view.score == pytest.approx(sum(chance.values()) / len(chance))
     assert view.low < view.score < view.high
-    assert view.study_next[:2] == ("beta", "gamma") and "alpha" not in view.study_next
+    assert view.study_next[:2] in (("beta", "gamma"), ("gamma", "beta"))
+    assert "alpha" not in view.study_next
     assert view.pace == 2 and view.pace_measured  # six answers over the three days since
+
+
+def test_priors_follow_the_first_answers() -> None:
+    """No answers: every prior is the default. Alpha all right, beta all wrong: alpha's
+    priors rise above the unseen gamma's, beta's fall below them."""
+    empty = readiness.fit_priors({}, BANK.questions)
+    assert all(p == pytest.approx(readiness.PRIOR_DEFAULT) for p in empty.of_question.values())
+    first = {q.id: q.concept == "alpha" for q in BANK.questions if q.concept != "gamma"}
+    priors = readiness.fit_priors(first, BANK.questions)
+
+    def mean(concept: str) -> float:
+        mine = [priors.of_question[q.id] for q in BANK.questions if q.concept == concept]
+        return sum(mine) / len(mine)
+
+    assert mean("alpha") > mean("gamma") > mean("beta")
+    assert priors.concept_sd["gamma"] > priors.concept_sd["alpha"]  # no answers: less sure
+
+
+def test_what_hard_questions_showed_carries_over_to_unseen_ones() -> None:
+    """Easy questions right and hard ones wrong in alpha and beta: gamma's unseen hard
+    questions get a lower prior than its easy ones."""
+    first = {
+        q.id: q.difficulty == 1
+        for q in BANK.questions
+        if q.concept != "gamma" and q.difficulty in (1, 3)
+    }
+    priors = readiness.fit_priors(first, BANK.questions)
+    gamma = [q for q in BANK.questions if q.concept == "gamma"]
+    easy = [priors.of_question[q.id] for q in gamma if q.difficulty == 1]
+    hard = [priors.of_question[q.id] for q in gamma if q.difficulty == 3]
+    assert min(easy) > max(hard)
 
 
 def test_a_concept_above_the_target_needs_no_more_days() -> None:
@@ -101,8 +137,9 @@ def test_recall_counts_fractions_of_a_day() -> None:
 def test_more_review_at_the_same_pace_never_takes_longer() -> None:
     """Days to the target shrink (or stay) when the pace grows."""
     unseen: list[CardState | None] = [None] * 12
-    slow = readiness.days_to_target(unseen, 0.3, 2, START)
-    fast = readiness.days_to_target(unseen, 0.3, 12, START)
+    priors = [0.3] * 12
+    slow = readiness.days_to_target(unseen, priors, 2, START)
+    fast = readiness.days_to_target(unseen, priors, 12, START)
     assert slow is not None and fast is not None and fast <= slow
 
 
