@@ -46,7 +46,7 @@ KEEPS_REVIEW = {"/as", "/help"}  # every other command ends the learner's review
 
 HELP = """Commands:
   /quiz [concept] [count]      group quiz in this channel; answer with a letter
-  /review                      your spaced-repetition queue: due cards, then new ones
+  /review                      your spaced-repetition queue: due cards and new questions
   /drill set HH:MM ZONE [days=mon,tue,...] [window=DURATION] [concept=NAME]
   /drill off | status | now    manage this channel's daily drill
   /leaderboard [week|all]      points in this workspace
