@@ -159,3 +159,13 @@ async def test_a_reply_in_a_workspace_never_seen_has_nothing_to_answer(world: Wo
     with pytest.raises(NothingToAnswer):
         await world.service.answer_by_message(Place("test", "guild-9", "#study"), BOB, "m1", "a")
     assert await nothing_recorded(world)
+
+
+async def test_a_typed_answer_in_a_workspace_never_seen_has_nothing_to_answer(
+    world: World,
+) -> None:
+    """Typing an answer where studybot never posted is no answer to anything."""
+    await posted_drill(world)
+    with pytest.raises(NothingToAnswer):
+        await world.service.answer_in_channel(Place("test", "guild-9", "#study"), BOB, "a")
+    assert await nothing_recorded(world)

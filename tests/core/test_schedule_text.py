@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from bot.core.errors import BadInput
-from bot.core.schedules import check_zone, describe_days, describe_duration
+from bot.core.schedules import (
+    DrillSpec,
+    check_zone,
+    describe_days,
+    describe_duration,
+    last_fire_at_or_before,
+    next_fire_after,
+)
 
 
 @pytest.mark.parametrize(
@@ -58,3 +65,24 @@ def test_other_names_are_refused_with_examples(zone: str) -> None:
         f"Unknown time zone '{zone[:60]}'. Use an IANA zone such as Europe/Berlin, "
         "America/New_York or UTC."
     )
+
+
+def test_a_drill_spec_checks_its_window_and_days() -> None:
+    """A one-minute window is the shortest allowed; no weekday is refused; both say why."""
+    assert DrillSpec(time(9, 0), "UTC", window=timedelta(minutes=1)).window == timedelta(minutes=1)
+    assert DrillSpec(time(9, 0), "UTC", window=timedelta(hours=23)).window == timedelta(hours=23)
+    for window in (timedelta(seconds=59), timedelta(hours=23, seconds=1)):
+        with pytest.raises(BadInput) as raised:
+            DrillSpec(time(9, 0), "UTC", window=window)
+        assert str(raised.value) == "The answer window must be between 1 minute and 23 hours."
+    for days in ((), (7,), (-1, 2)):
+        with pytest.raises(BadInput) as raised:
+            DrillSpec(time(9, 0), "UTC", weekdays=days)
+        assert str(raised.value) == "A daily drill needs at least one weekday (Monday to Sunday)."
+
+
+def test_no_weekday_means_no_fire() -> None:
+    """Without weekdays there is no last or next fire."""
+    now = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    assert last_fire_at_or_before(time(9, 0), "UTC", (), now) is None
+    assert next_fire_after(time(9, 0), "UTC", (), now) is None

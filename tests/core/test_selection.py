@@ -78,3 +78,16 @@ def test_an_overdue_card_is_more_useful_than_an_unseen_one() -> None:
 def test_the_system_clock_is_aware_utc() -> None:
     """Every instant inside the core is timezone-aware UTC, the real clock's too."""
     assert SystemClock().now().utcoffset() == timedelta(0)
+
+
+def test_a_card_due_this_instant_counts_as_overdue() -> None:
+    """The overdue bonus starts at the due instant itself."""
+    card = srs.review(srs.new_card(NOW), srs.Grade.GOOD, NOW)
+    forgot = 1.0 - srs.retrievability(card, card.due)
+    assert selection.usefulness(card, card.due) == forgot + 0.5
+
+
+def test_a_card_without_stability_has_no_recall() -> None:
+    """A card missing its stability counts as never learned (recall 0), not an error."""
+    card = srs.review(srs.new_card(NOW), srs.Grade.GOOD, NOW)
+    assert srs.retrievability(replace(card, stability=None), NOW) == 0.0

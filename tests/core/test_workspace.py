@@ -190,3 +190,18 @@ async def test_the_monday_drill_and_the_board_at_the_same_time_both_come(world: 
     # last week's board comes before Monday's question
     kinds = [type(v).__name__ for _, v in world.outbox.posts]
     assert kinds[-2:] == ["BoardView", "QuestionView"]
+
+
+async def test_the_weekly_board_shows_the_top_ten_and_counts_what_it_queued(
+    world: World,
+) -> None:
+    """Eleven scorers: the board lists ten; one pass queues one board per drill channel."""
+    await drills_in(world, PLACE, OTHER)
+    for n in range(11):
+        await answer_a_drill(world, Who("test", f"u-{n}", f"P{n:02}"))
+    world.clock.set(MONDAY_NINE)
+    assert await world.service.post_weekly_boards() == 2
+    assert await world.service.post_weekly_boards() == 0
+    await world.deliver()
+    boards = weekly(world)
+    assert len(boards) == 2 and all(len(board.rows) == 10 for _, board in boards)
