@@ -71,3 +71,10 @@ def test_a_name_is_judged_by_its_first_320_characters() -> None:
     """Whatever follows a very long run of blanks is not read at all."""
     assert clean_name(" " * 330 + "Ana") == ""
     assert clean_name(" " * 310 + "Ana") == "Ana"
+
+
+async def test_a_manager_setting_a_drill_is_stored_under_their_name(world: World) -> None:
+    """The author of a schedule is a learner with their platform name."""
+    await world.service.set_drill(PLACE, MOD, DrillSpec(time(9, 0), "UTC"))
+    learner = (await world.service.export_learner(MOD)).data["learner"]
+    assert learner == {"platform": "test", "user_id": "u-mod", "display_name": "Mo"}

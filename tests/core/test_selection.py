@@ -91,3 +91,14 @@ def test_a_card_without_stability_has_no_recall() -> None:
     """A card missing its stability counts as never learned (recall 0), not an error."""
     card = srs.review(srs.new_card(NOW), srs.Grade.GOOD, NOW)
     assert srs.retrievability(replace(card, stability=None), NOW) == 0.0
+
+
+def test_a_new_card_climbs_the_learning_steps() -> None:
+    """Good on a new card: again in 10 minutes; Good again: in review, days away."""
+    card = srs.new_card(NOW)
+    assert (card.state, card.step, card.reps, card.last_review) == (1, 0, 0, None)
+    once = srs.review(card, srs.Grade.GOOD, NOW)
+    assert (once.state, once.due - NOW) == (1, timedelta(minutes=10))
+    twice = srs.review(once, srs.Grade.GOOD, once.due)
+    assert twice.state == 2 and twice.due - once.due >= timedelta(days=1)
+    assert (twice.reps, twice.lapses, twice.last_review) == (2, 0, once.due)

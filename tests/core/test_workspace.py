@@ -33,7 +33,11 @@ async def drills_in(world: World, *places: Place, zone: str = "UTC") -> None:
 
 
 def weekly(world: World) -> list[tuple[str, BoardView]]:
-    return [(p.channel, v) for p, v in world.outbox.posts if isinstance(v, BoardView)]
+    return [
+        (p.channel, v)
+        for p, v in world.outbox.posts
+        if isinstance(v, BoardView) and v.kind == "weekly"
+    ]
 
 
 async def test_settings_of_a_new_workspace_are_the_defaults(world: World) -> None:
@@ -205,3 +209,19 @@ async def test_the_weekly_board_shows_the_top_ten_and_counts_what_it_queued(
     await world.deliver()
     boards = weekly(world)
     assert len(boards) == 2 and all(len(board.rows) == 10 for _, board in boards)
+
+
+async def test_a_board_turned_off_first_thing_is_simply_off(world: World) -> None:
+    """A new workspace can switch its board off before anything else happened."""
+    off = await world.service.set_weekly_board(PLACE, MOD, None)
+    assert (off.board_day, off.board_time) == (None, "09:00")
+
+
+async def test_the_board_follows_a_zone_changed_by_the_first_drill(world: World) -> None:
+    """A workspace created by a quiz (UTC) whose first drill is in Berlin gets its board at
+    09:00 Berlin, 08:00 UTC."""
+    await world.service.start_quiz(PLACE, ANA, count=1)
+    await drills_in(world, PLACE, zone="Europe/Berlin")
+    await answer_a_drill(world, ANA)
+    await world.timer.advance_to(datetime(2026, 1, 19, 8, 1, tzinfo=UTC))
+    assert len(weekly(world)) == 1
