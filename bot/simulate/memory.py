@@ -27,7 +27,7 @@ DEFAULT_W = fsrs.scheduler.DEFAULT_PARAMETERS
 _LOWER = fsrs.scheduler.LOWER_BOUNDS_PARAMETERS
 _UPPER = fsrs.scheduler.UPPER_BOUNDS_PARAMETERS
 DAY = 86_400.0
-PRIOR_RANGE = (0.05, 0.45)
+PRIOR_RANGE = (0.05, 0.45)  # a concept's mean chance of being known before any study
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ def learner_parameters(rate: float) -> tuple[float, ...]:
 def forgetting_curve(elapsed_days: np.ndarray, stability: np.ndarray, decay: float) -> np.ndarray:
     """FSRS-6: R(t, S) = (1 + factor * t / S) ** -decay, with R(S) = 0.9."""
     factor = 0.9 ** (-1.0 / decay) - 1.0
-    return np.power(1.0 + factor * np.maximum(elapsed_days, 0.0) / stability, -decay)
+    curve: np.ndarray = np.power(1.0 + factor * np.maximum(elapsed_days, 0.0) / stability, -decay)
+    return curve
 
 
 class Memory:
@@ -78,10 +79,10 @@ class Memory:
         prior = float(self.prior[i])
         if math.isnan(self.last[i]):
             return prior
-        elapsed = (now.timestamp() - self.last[i]) / DAY
+        elapsed = (now.timestamp() - float(self.last[i])) / DAY
         factor = 0.9 ** (-1.0 / self.decay) - 1.0
-        trace = (1.0 + factor * max(elapsed, 0.0) / self.stability[i]) ** -self.decay
-        return prior + (1.0 - prior) * trace
+        trace = (1.0 + factor * max(elapsed, 0.0) / float(self.stability[i])) ** -self.decay
+        return float(prior + (1.0 - prior) * trace)
 
     def recall_all(self, now: datetime) -> np.ndarray:
         """The true chance of answering each question right at `now` (bank order)."""
