@@ -195,6 +195,18 @@ def progress_commands() -> list[AnyCommand | app_commands.Group]:
 
         await respond(interaction, work)
 
+    @app_commands.command(
+        name="readiness", description="Your predicted exam score per topic, and what to study next"
+    )
+    async def readiness(interaction: Interaction) -> None:
+        async def work() -> Reply:
+            view = await service_of(interaction).readiness(
+                place_of(interaction), who_of(interaction)
+            )
+            return render.readiness(view)
+
+        await respond(interaction, work)
+
     @app_commands.command(name="topics", description="The topics and their ids")
     async def topics(interaction: Interaction) -> None:
         async def work() -> Reply:
@@ -218,7 +230,7 @@ def progress_commands() -> list[AnyCommand | app_commands.Group]:
 
         await respond(interaction, work)
 
-    return [leaderboard, stats, topics, export_me, forget_me, settings_group()]
+    return [leaderboard, stats, readiness, topics, export_me, forget_me, settings_group()]
 
 
 def settings_group() -> app_commands.Group:

@@ -16,6 +16,7 @@ from datetime import datetime
 import discord
 from discord.utils import format_dt
 
+from bot.adapters import text
 from bot.adapters.discord import custom_ids
 from bot.core.errors import (
     NoDrillSchedule,
@@ -31,6 +32,7 @@ from bot.core.views import (
     DrillStatusView,
     ExportView,
     QuestionView,
+    ReadinessView,
     ReceiptView,
     RevealView,
     ReviewCardView,
@@ -282,6 +284,17 @@ def stats(view: StatsView, png: bytes) -> Reply:
     embed.set_image(url=f"attachment://{STATS_FILE}")
     embed.set_footer(text=f"Days in {view.timezone}")
     return Reply(embeds=[embed], files=[discord.File(io.BytesIO(png), filename=STATS_FILE)])
+
+
+def readiness(view: ReadinessView) -> Reply:
+    """The estimate as a monospaced table: concepts line up, percentages read at a glance."""
+    embed = discord.Embed(
+        title=f"Exam readiness: {view.score:.0%} predicted",
+        description=clip(f"```\n{text.render(view)}\n```", EMBED_TEXT),
+        colour=discord.Colour.blue(),
+    )
+    embed.set_footer(text="An estimate from your answers so far, not a promise")
+    return Reply(embeds=[embed])
 
 
 def topics(view: TopicsView) -> Reply:

@@ -226,6 +226,11 @@ async def send_file(call: Call, content: bytes, filename: str, title: str) -> No
     )
 
 
+async def readiness(call: Call) -> None:
+    who = await call.deps.people.who(call.user_id)
+    await call.reply(summaries.readiness(await call.deps.service.readiness(call.place, who)))
+
+
 async def topics(call: Call) -> None:
     await call.reply(summaries.topics(call.deps.service.topics()))
 
@@ -253,6 +258,7 @@ PARSERS: dict[str, Callable[[list[str]], Action]] = {
     "leaderboard": parse_leaderboard,
     "stats": lambda args: _no_args("stats", args, stats),
     "topics": lambda args: _no_args("topics", args, topics),
+    "readiness": lambda args: _no_args("readiness", args, readiness),
     "export-me": lambda args: _no_args("export-me", args, export_me),
     "forget-me": lambda args: _no_args("forget-me", args, forget_me),
     "settings": lambda args: _no_args("settings", args, settings),

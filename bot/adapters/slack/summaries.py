@@ -3,10 +3,12 @@ topics, a channel's drill and the workspace's settings."""
 
 from __future__ import annotations
 
+from bot.adapters import text
 from bot.adapters.slack.blocks import Block, SlackMessage, context, escape, local_time, section
 from bot.core.views import (
     BoardView,
     DrillStatusView,
+    ReadinessView,
     StatsView,
     TenantSettingsView,
     TopicsView,
@@ -84,6 +86,12 @@ def home(view: StatsView | None) -> Block:
 def _bar(done: int, total: int, width: int = 10) -> str:
     filled = round(width * done / total) if total else 0
     return "█" * filled + "░" * (width - filled)
+
+
+def readiness(view: ReadinessView) -> SlackMessage:
+    summary = f"Exam readiness: {view.score:.0%} predicted"
+    table = escape(text.render(view))[:2900]
+    return SlackMessage(summary, [section(f"*{summary}*\n```{table}```")])
 
 
 def topics(view: TopicsView) -> SlackMessage:

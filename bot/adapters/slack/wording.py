@@ -17,6 +17,7 @@ HELP = """*studybot*: `/study` and one of
 • `drill off` · `drill status` · `drill now`: this channel's daily drill (off and now: admins)
 • `leaderboard [week|all]`: points in this workspace
 • `stats`: your progress; the chart arrives in our direct messages
+• `readiness`: your predicted exam score per concept and what to study next
 • `topics`: the concepts, with the ids `quiz` and `concept=` take
 • `export-me`: everything stored about you, as a file in our direct messages
 • `forget-me`: delete your data

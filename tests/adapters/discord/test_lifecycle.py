@@ -15,6 +15,7 @@ COMMANDS = {
     "drill",
     "leaderboard",
     "stats",
+    "readiness",
     "topics",
     "export-me",
     "forget-me",
@@ -81,3 +82,13 @@ async def test_a_wrong_token_stops_the_start_with_a_login_failure(
         await studybot.start()
     assert isinstance(failed.value.__cause__, discord.LoginFailure)
     assert command_puts(fake) == [] and fake.sessions == []
+
+
+async def test_readiness_shows_a_predicted_score_per_topic(
+    bot: Studybot, fake: FakeDiscord
+) -> None:
+    """/readiness answers privately with the predicted score, every topic and what to study."""
+    answered = await fake.slash(GUILD, STUDY, ANA, "readiness")
+    embed = (await fake.reply(answered))["embeds"][0]
+    assert embed["title"].startswith("Exam readiness:") and embed["title"].endswith("predicted")
+    assert "models.basics" in embed["description"] and "Study next:" in embed["description"]

@@ -125,3 +125,13 @@ async def test_export_me_sends_a_json_file_and_forget_me_deletes_after_the_butto
     (done,) = await bot.responses(confirm_url)
     assert done["text"] == "Your data is deleted."
     assert bot.count("answers") == 0
+
+
+async def test_readiness_answers_with_the_predicted_score(bot: Studybot) -> None:
+    """/study readiness is acked at once and shows every concept and what to study next."""
+    reply, url = await bot.command("readiness", ANA)
+    assert reply.ok and reply.elapsed < 3
+    (response,) = await bot.responses(url)
+    assert response["response_type"] == "ephemeral"
+    shown = text_of(response["blocks"])
+    assert "Exam readiness" in shown and "models.basics" in shown and "Study next:" in shown
