@@ -115,6 +115,7 @@ async def test_the_reveal_counts_right_answers_and_lists_who(world: World) -> No
     await world.advance(timedelta(hours=8))
     [reveal] = world.posted(RevealView)
     assert (reveal.correct_count, reveal.total, reveal.correct_names) == (1, 2, ("Ana",))
+    assert reveal.more_names == 0 and reveal.streaks == (("Ana", 1),)
     assert (reveal.answer, reveal.explanation, reveal.prompt) == (
         question.answer,
         question.explanation,

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.delivery import PlatformNotRunning, retry_delay
+from bot.core.delivery import PlatformNotRunning, Undeliverable, retry_delay
 from bot.core.ports import ChannelView, Place, Who
+from bot.core.questions import QuestionBank
 from bot.core.records import Delivery, NewDelivery
 from bot.core.service import CoreConfig
 from bot.core.views import QuestionView, RevealView
@@ -73,19 +74,19 @@ async def test_a_failure_holds_back_its_channel_only(world: World) -> None:
     """A channel keeps its messages in order behind a failure; another channel goes on."""
     world.outbox.failures = 1
     await world.service.drill_now(PLACE, MOD)
-    await world.service.drill_now(OTHER, MOD)
     await world.service.drill_now(PLACE, MOD)
+    await world.service.drill_now(OTHER, MOD)
     await world.deliver()
     assert [
         (p.channel, v.post_id) for p, v in world.outbox.posts if isinstance(v, QuestionView)
-    ] == [("#other", 2)]
+    ] == [("#other", 3)]
     await world.advance(timedelta(seconds=2))
     assert [
         (p.channel, v.post_id) for p, v in world.outbox.posts if isinstance(v, QuestionView)
     ] == [
-        ("#other", 2),
+        ("#other", 3),
         ("#study", 1),
-        ("#study", 3),
+        ("#study", 2),
     ]
 
 
@@ -291,3 +292,82 @@ async def test_streaks_count_the_workspaces_local_days(world: World) -> None:
         )
     await world.advance(timedelta(hours=9))
     assert [r.streaks for r in world.posted(RevealView)] == [(("Ana", 2),), (("Ana", 2),)]
+
+
+class Refusing(RecordingOutbox):
+    """An outbox whose platform refuses posts to one channel for good."""
+
+    async def post(self, place: Place, view: ChannelView) -> str:
+        if place.channel == "#gone":
+            raise Undeliverable("bot not in channel")
+        return await super().post(place, view)
+
+
+async def test_a_message_refused_for_good_is_dropped_not_retried(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The platform will never take it: one warning, marked done, the sender moves on."""
+    caplog.set_level(logging.INFO, logger="bot.core")
+    outbox = Refusing()
+    world.service.sender.outbox = outbox
+    gone = Place("test", "guild-1", "#gone")
+    await world.service.drill_now(gone, MOD)
+    await world.service.drill_now(gone, MOD)
+    await world.service.drill_now(PLACE, MOD)
+    assert await world.service.deliver_pending() == 3
+    assert [(p.channel, v.post_id) for p, v in outbox.posts] == [("#study", 3)]
+    row = await delivery(world, "question:1")
+    assert (row.delivered_at, row.message_id, row.attempts) == (world.clock.now(), None, 0)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records][:1] == [
+        ("WARNING", "dropping question:1: the platform refuses it for good (bot not in channel)")
+    ]
+    async with world.repo.unit() as u:
+        assert await u.next_delivery_at() is None
+
+
+async def test_waiting_messages_can_be_made_due_at_once(world: World) -> None:
+    """retry_now (a new leader) makes every waiting message due now, not after its backoff."""
+    world.outbox.failures = 1
+    await world.service.drill_now(PLACE, MOD)
+    await world.deliver()
+    assert (await delivery(world, "question:1")).next_attempt_at > world.clock.now()
+    await world.service.sender.retry_now()
+    assert (await delivery(world, "question:1")).next_attempt_at == world.clock.now()
+    assert (await delivery(world, "question:1")).attempts == 1
+    assert await world.service.deliver_pending() == 1
+
+
+async def test_a_full_batch_is_followed_by_the_next_one(world: World) -> None:
+    """More than a batch (100) of due messages are all delivered in one pass."""
+    for n in range(101):
+        await world.service.drill_now(Place("test", "guild-1", f"#c{n}"), MOD)
+    assert await world.service.deliver_pending() == 101
+
+
+async def test_the_sender_reads_without_the_write_lock(world: World) -> None:
+    """Delivering one message writes once (to mark it); reading what to send takes no lock."""
+    await world.service.drill_now(PLACE, MOD)
+    writers = world.repo.write_units
+    assert await world.service.deliver_pending() == 1
+    assert world.repo.write_units == writers + 1
+
+
+async def test_a_queued_question_that_left_the_bank_is_not_posted(world: World) -> None:
+    """The platform was down, then a restart dropped the question: nothing is posted."""
+    world.outbox.failures = 1
+    await world.service.drill_now(PLACE, MOD)
+    await world.deliver()
+    [drill_id] = await open_ids(world)
+    smaller = QuestionBank(
+        world.bank.concepts, tuple(q for q in world.bank.questions if q.id != drill_id)
+    )
+    restarted = world.restart(bank=smaller)
+    await restarted.service.catch_up()
+    await restarted.advance(timedelta(seconds=5))
+    assert restarted.outbox.posts == []
+    assert (await delivery(world, "question:1")).delivered_at is not None
+
+
+async def open_ids(world: World) -> set[str]:
+    async with world.repo.unit() as u:
+        return {p.question_id for p in await u.unrevealed_posts()}

@@ -78,6 +78,8 @@ async def test_later_questions_close_once_everyone_seen_so_far_answered(world: W
     await world.timer.advance_to(second.closes_at)
     assert len(world.posted(RevealView)) == 2
     assert [v.position for v in world.questions("quiz")] == [1, 2, 3]
+    assert [v.of for v in world.questions("quiz")] == [3, 3, 3]
+    assert [r.position for r in world.posted(RevealView)] == [1, 2]
     assert len([e for e in world.outbox.edits if e[2].position == 2]) == 1
 
 
@@ -139,6 +141,9 @@ async def test_the_reveal_edits_the_question_and_replies_to_it(world: World) -> 
     assert closed.post_id == first.post_id and (closed.position, closed.of) == (1, 1)
     [reveal] = world.posted(RevealView)
     assert (reveal.post_id, reveal.question_message_id) == (first.post_id, "m1")
+    async with world.repo.unit() as u:
+        post = await u.get_post(first.post_id or 0)
+    assert post is not None and post.message_id == "m1"  # the reveal's own id is not the post's
 
 
 async def test_the_round_ends_with_a_scoreboard(world: World) -> None:
