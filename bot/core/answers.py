@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.clock import Clock
-from bot.core.errors import AlreadyAnswered, NotAnAnswer, NothingToAnswer, QuestionClosed
+from bot.core.errors import NotAnAnswer, NothingToAnswer, QuestionClosed
 from bot.core.grading import grade
 from bot.core.ports import Place, Repository, Timer, Unit, Who
 from bot.core.questions import LETTERS
@@ -67,8 +67,6 @@ class ChannelAnswers:
         question = self.questions.live(post.question_id)
         check_choice(question, choice)
         learner = await u.ensure_learner(who.platform, who.user_id, who.display_name)
-        if await u.has_answered(post.id, learner.id):
-            raise AlreadyAnswered()
         window = post.closes_at - post.opens_at
         await grade(
             u,

@@ -156,7 +156,9 @@ class Drills:
         now = self.clock.now()
         bank = self.questions.bank
         candidates = bank.in_concept(concept) or list(bank.questions)
-        learners = await u.recent_channel_learners(tenant.id, channel, now - RECENT_LEARNERS)
+        learners = await u.recent_channel_learners(
+            tenant.id, channel, now - RECENT_LEARNERS, limit=selection.DRILL_SAMPLE
+        )
         cards = await u.cards_for(learners, [q.id for q in candidates])
         recent = await u.recent_drill_questions(tenant.id, channel, selection.DRILL_NO_REPEAT)
         question = selection.pick_drill_question(candidates, recent, learners, cards, now, self.rng)

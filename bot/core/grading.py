@@ -38,7 +38,6 @@ async def grade(
     rating = grade_for(correct, latency, easy_within)
     before = await u.get_card(learner_id, question.id) or new_card(now)
     after = review(before, rating, now)
-    await u.save_card(learner_id, question.id, after)
     answer = AnswerRecord(
         learner_id=learner_id,
         question_id=question.id,
@@ -52,5 +51,6 @@ async def grade(
         points=scoring.points_for(kind, correct, latency, window),
         answered_at=now,
     )
-    await u.add_answer(answer)
+    # one write: a repeated answer (AlreadyAnswered) leaves the card as it was
+    await u.log_answer(answer, after)
     return Graded(answer, after)

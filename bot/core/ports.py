@@ -117,6 +117,11 @@ class AnswerStore(Protocol):
         """Insert; raises AlreadyAnswered if the learner already answered this post."""
         ...
 
+    async def log_answer(self, answer: AnswerRecord, card: CardState) -> int:
+        """Insert the answer and save the learner's card after it, as one write;
+        raises AlreadyAnswered (writing nothing) if the learner already answered this post."""
+        ...
+
     async def has_answered(self, post_id: int, learner_id: int) -> bool: ...
     async def answers_for_post(self, post_id: int) -> list[AnswerRecord]:
         """With learner_name and learner_user_id filled in, oldest first."""
@@ -125,8 +130,10 @@ class AnswerStore(Protocol):
     async def answers_of(self, learner_id: int) -> list[AnswerRecord]: ...
     async def answer_times(self, learner_id: int, since: datetime) -> list[datetime]: ...
     async def recent_channel_learners(
-        self, tenant_id: int, channel: str, since: datetime
-    ) -> list[int]: ...
+        self, tenant_id: int, channel: str, since: datetime, limit: int | None = None
+    ) -> list[int]:
+        """Most recently active first; with a limit, the work is bounded too."""
+        ...
     async def leaderboard(
         self, tenant_id: int, since: datetime | None, until: datetime | None, limit: int
     ) -> list[BoardRow]:

@@ -12,6 +12,9 @@ from bot.core.srs import CardState, retrievability
 DRILL_NO_REPEAT = 10  # a channel's last N drill questions are not repeated while others remain
 UNSEEN_VALUE = 0.6  # how useful an unseen question is to one learner, next to 1 - recall
 OVERDUE_BONUS = 0.5
+# The drill pick asks the channel's most recently active learners, at most this many:
+# a big server's pick stays quick and small, and the sample speaks for the channel.
+DRILL_SAMPLE = 500
 REVIEW_EVERY = 5  # a review batch's 1st, 6th, 11th ... card goes to a due card first
 
 

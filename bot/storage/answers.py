@@ -1,35 +1,51 @@
-"""The append-only answer log, and the boards computed from it."""
+"""The append-only answer log, the score tables kept with it, and the boards."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, func, select
 
 from bot.core.errors import AlreadyAnswered
 from bot.core.records import AnswerRecord, BoardRow
-from bot.storage import mapping
+from bot.core.srs import CardState
+from bot.storage import mapping, statements
+from bot.storage.scores import ScoreTables
 from bot.storage.tables import answers, learners, posts
-from bot.storage.transaction import Transaction
+from bot.storage.weeks import week_of, week_start_of
+
+# The drill pick's sample reads at most this many of a channel's latest answers per
+# learner it wants (see recent_channel_learners).
+SAMPLE_ANSWERS_PER_LEARNER = 10
 
 
-class AnswerTables(Transaction):
+class AnswerTables(ScoreTables):
     """The AnswerStore port."""
 
     async def add_answer(self, answer: AnswerRecord) -> int:
-        """Insert; raises AlreadyAnswered if the learner already answered this post."""
-        statement = insert(answers).values(mapping.answer_values(answer)).returning(answers.c.id)
-        try:
-            async with self._db.begin_nested():
-                return int((await self._db.execute(statement)).scalar_one())
-        except IntegrityError as err:
-            if answer.post_id is not None and await self.has_answered(
-                answer.post_id, answer.learner_id
-            ):
-                raise AlreadyAnswered() from err
-            raise
+        """Insert (and count it in the score tables); AlreadyAnswered if the learner
+        already answered this post."""
+        return await self.log_answer(answer, None)
+
+    async def log_answer(self, answer: AnswerRecord, card: CardState | None) -> int:
+        """Log the answer, save the card it left and count it in the score tables, as one
+        write (one statement on Postgres); AlreadyAnswered if the learner already
+        answered this post, with nothing written."""
+        week = week_of(answer.answered_at, await self._zone_of(answer.tenant_id))
+        values = statements.answer_parameters(answer, card, week)
+        if self._db.dialect.name == "postgresql":
+            found = await self._db.execute(statements.pg_log_answer(card is not None), values)
+            answer_id = found.scalar()
+        else:
+            answer_id = (await self._db.execute(statements.SQLITE_ADD_ANSWER, values)).scalar()
+            if answer_id is not None:
+                if card is not None:
+                    await self._db.execute(statements.upsert_card("sqlite"), values)
+                await self._add_scores(answer, week)
+        if answer_id is None:
+            raise AlreadyAnswered()
+        return int(answer_id)
 
     async def has_answered(self, post_id: int, learner_id: int) -> bool:
         query = select(answers.c.id).where(
@@ -54,19 +70,36 @@ class AnswerTables(Transaction):
         return list((await self._db.execute(query)).scalars())
 
     async def recent_channel_learners(
-        self, tenant_id: int, channel: str, since: datetime
+        self, tenant_id: int, channel: str, since: datetime, limit: int | None = None
     ) -> list[int]:
-        """Learners who answered in the channel since `since`, most recently active first."""
-        last_seen = func.max(answers.c.answered_at)
-        query = (
-            select(answers.c.learner_id)
-            .where(
-                answers.c.tenant_id == tenant_id,
-                answers.c.channel == channel,
-                answers.c.answered_at >= since,
+        """Learners who answered in the channel since `since`, most recently active first.
+
+        With a limit the work is bounded too: only the channel's latest
+        `limit * SAMPLE_ANSWERS_PER_LEARNER` answers are read (newest first, by index).
+        """
+        window = (
+            answers.c.tenant_id == tenant_id,
+            answers.c.channel == channel,
+            answers.c.answered_at >= since,
+        )
+        if limit is None:
+            source: Any = answers
+            where: tuple[Any, ...] = window
+        else:
+            source = (
+                select(answers.c.learner_id, answers.c.answered_at)
+                .where(*window)
+                .order_by(answers.c.answered_at.desc())
+                .limit(limit * SAMPLE_ANSWERS_PER_LEARNER)
+                .subquery()
             )
-            .group_by(answers.c.learner_id)
-            .order_by(last_seen.desc(), answers.c.learner_id)
+            where = ()
+        query = (
+            select(source.c.learner_id)
+            .where(*where)
+            .group_by(source.c.learner_id)
+            .order_by(func.max(source.c.answered_at).desc(), source.c.learner_id)
+            .limit(limit)
         )
         return list((await self._db.execute(query)).scalars())
 
@@ -75,8 +108,16 @@ class AnswerTables(Transaction):
     ) -> list[BoardRow]:
         """Points, correct and answered per learner in [since, until); best first.
 
-        Ties: more points, then more correct, then name, then learner id.
+        Ties: more points, then more correct, then name, then learner id. All time and a
+        week of the tenant's zone are read from the score tables; any other span is
+        summed from the log.
         """
+        if since is None and until is None:
+            return await self._score_board(tenant_id, None, limit)
+        if since is not None and until is not None:
+            week = week_start_of(since, until, await self._zone_of(tenant_id))
+            if week is not None:
+                return await self._score_board(tenant_id, week, limit)
         window = [answers.c.tenant_id == tenant_id]
         if since is not None:
             window.append(answers.c.answered_at >= since)

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
 from bot.core.records import StoredCard
 from bot.core.srs import CardState
-from bot.storage import mapping
+from bot.storage import mapping, statements
 from bot.storage.tables import cards, questions
 from bot.storage.transaction import Transaction
 
@@ -28,15 +28,11 @@ class CardTables(Transaction):
         return mapping.card(row) if row else None
 
     async def save_card(self, learner_id: int, question_id: str, card: CardState) -> None:
-        values = mapping.card_values(card)
-        where = and_(cards.c.learner_id == learner_id, cards.c.question_id == question_id)
-        result = await self._db.execute(update(cards).where(where).values(values))
-        if result.rowcount:
-            return
-        new = insert(cards).values(learner_id=learner_id, question_id=question_id, **values)
-        if await self._insert_or_none(new.returning(cards.c.id)) is None:
-            # A concurrent unit created the card between our update and insert.
-            await self._db.execute(update(cards).where(where).values(values))
+        """Insert or overwrite, in one statement (a concurrent insert cannot slip between)."""
+        await self._db.execute(
+            statements.upsert_card(self._db.dialect.name),
+            statements.card_parameters(learner_id, question_id, card),
+        )
 
     async def cards_of(self, learner_id: int) -> list[StoredCard]:
         """Every card of the learner, retired questions included, by question id."""

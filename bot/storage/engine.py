@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,13 +13,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot import faults
 from bot.core.errors import StorageUnavailable
+from bot.storage.sqlite import SqliteUnits
+from bot.storage.weeks import WEEK_FUNCTION, week_of_text
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -53,7 +56,16 @@ def create_engine(
     parsed, connect_args = _split_search_path(parsed)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(parsed, connect_args=connect_args)
-        _configure_sqlite(engine, foreign_keys=foreign_keys, busy_timeout_ms=busy_timeout_ms)
+        _configure_sqlite(
+            engine.sync_engine, foreign_keys=foreign_keys, busy_timeout_ms=busy_timeout_ms
+        )
+        _begin_explicitly(engine.sync_engine)
+        if in_a_file(parsed):
+            # The units of work use plain sqlite3 connections of their own, set up by the
+            # same "connect" listeners as this engine's (see SqliteUnits).
+            units = SqliteUnits(parsed, engine.sync_engine, _begin_explicitly, busy_timeout_ms)
+            _SQLITE_UNITS[engine] = units
+            event.listen(engine.sync_engine, "engine_disposed", lambda _: units.close())
     else:
         engine = create_async_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
     return engine
@@ -175,8 +187,22 @@ def _split_search_path(url: URL) -> tuple[URL, dict[str, Any]]:
     return url.difference_update_query(["search_path"]), {"server_settings": server_settings}
 
 
-def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool, busy_timeout_ms: int) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+# The units of work of each SQLite engine create_engine made (see bot.storage.sqlite).
+_SQLITE_UNITS: weakref.WeakKeyDictionary[AsyncEngine, SqliteUnits] = weakref.WeakKeyDictionary()
+
+
+def sqlite_units(engine: AsyncEngine) -> SqliteUnits | None:
+    """The loop-driven units of a SQLite file engine made by create_engine (else None)."""
+    return _SQLITE_UNITS.get(engine)
+
+
+def in_a_file(url: URL) -> bool:
+    database = url.database
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+
+def _configure_sqlite(engine: Engine, *, foreign_keys: bool, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN away from the sqlite3 module, which skips it before SELECT and
         # SAVEPOINT; SQLAlchemy's "begin" event below emits it instead.
@@ -191,8 +217,12 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool, busy_timeout_m
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
+        # SQLite knows no time zones; rebuilding weekly scores asks Python for the week.
+        dbapi_connection.create_function(WEEK_FUNCTION, 2, week_of_text, deterministic=True)
 
-    @event.listens_for(engine.sync_engine, "begin")
+
+def _begin_explicitly(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         readonly = bool(connection.get_execution_options().get(READONLY, False))
         # query_only makes a write in a read-only unit an error instead of a

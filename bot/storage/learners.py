@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from bot.core.records import Learner
 from bot.storage import mapping
+from bot.storage.scores import ScoreTables
 from bot.storage.tables import (
     answers,
     cards,
@@ -18,13 +19,12 @@ from bot.storage.tables import (
     quiz_rounds,
     review_sessions,
 )
-from bot.storage.transaction import Transaction
 
 # What a round keeps in place of a starter who asked to be forgotten.
 FORGOTTEN_STARTER = 0
 
 
-class LearnerTables(Transaction):
+class LearnerTables(ScoreTables):
     """The LearnerStore port."""
 
     async def ensure_learner(self, platform: str, user_id: str, display_name: str) -> Learner:
@@ -72,6 +72,7 @@ class LearnerTables(Transaction):
         # cascades on connections that enabled foreign keys.
         for table in (answers, cards, review_sessions):
             await self._db.execute(delete(table).where(table.c.learner_id == learner_id))
+        await self._forget_scores(learner_id)
         await self._db.execute(
             update(drill_schedules)
             .where(drill_schedules.c.created_by == learner_id)

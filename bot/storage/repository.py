@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,8 +13,9 @@ from bot.core.errors import StorageBusy
 from bot.core.ports import Unit
 from bot.storage.answers import AnswerTables
 from bot.storage.cards import CardTables
+from bot.storage.connection import AsyncDb
 from bot.storage.deliveries import DeliveryTables
-from bot.storage.engine import READONLY, open_connection
+from bot.storage.engine import READONLY, open_connection, sqlite_units
 from bot.storage.learners import LearnerTables
 from bot.storage.posts import PostTables
 from bot.storage.questions import QuestionTables
@@ -28,67 +27,41 @@ from bot.storage.tenants import TenantTables
 log = logging.getLogger(__name__)
 
 
-class _WriterQueue:
-    """SQLite's one writer at a time, as a FIFO asyncio.Lock that knows its holder."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self._lock = asyncio.Lock()
-        self._holder: asyncio.Task[object] | None = None
-
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        me = asyncio.current_task()
-        if me is not None and me is self._holder:
-            # It would wait for the lock its own task holds, forever.
-            raise RuntimeError("a write unit was opened inside another write unit")
-        async with self._lock:
-            self._holder = me
-            try:
-                yield
-            finally:
-                self._holder = None
-
-
-# One queue of writers per SQLite engine (and event loop), shared by every SqlRepository on it.
-_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, _WriterQueue] = weakref.WeakKeyDictionary()
-
-
 class SqlRepository:
     """Opens units of work on an engine; the engine's owner disposes of it.
 
-    SQLite lets one transaction write at a time. Rather than have concurrent
-    writers of this process spin on the busy timeout (and fail with "database is
-    locked" when it runs out), write units of one engine wait their turn on an
-    asyncio.Lock, first come first served. Read-only units skip the queue and
-    never take the write lock. A task must not open a write unit inside its own
-    write unit (refused at once: it would wait for itself).
-    On Postgres every unit runs at once; row locks and constraints decide.
+    On a SQLite file, units run on connections driven from the event loop and
+    write units are committed in groups by one writer per engine and loop (see
+    bot.storage.sqlite): read-only units never take the write lock, and a task
+    must not open a write unit inside its own write unit (refused at once: it
+    would wait for itself). On Postgres every unit runs at once on its own
+    connection; row locks and constraints decide.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._queue_writers = engine.dialect.name == "sqlite"
+        self._sqlite = sqlite_units(engine)
 
     @asynccontextmanager
     async def unit(self, readonly: bool = False) -> AsyncIterator[Unit]:
-        """One connection and transaction: commit on normal exit, roll back on error.
+        """One transaction: commit on normal exit, roll back on error.
 
         A read-only unit cannot write (SQLite: query_only; Postgres: READ ONLY).
+        A write unit returns only once its COMMIT has returned.
         """
-        turn: AbstractAsyncContextManager[object] = (
-            _writer_queue(self._engine).turn()
-            if self._queue_writers and not readonly
-            else nullcontext()
-        )
         try:
-            async with turn, open_connection(self._engine) as connection:
-                if readonly:
-                    await connection.execution_options(
-                        **{READONLY: True, "postgresql_readonly": True}
-                    )
-                async with connection.begin():
-                    yield SqlUnit(connection)
+            if self._sqlite is not None:
+                units = self._sqlite.read() if readonly else self._sqlite.write()
+                async with units as db:
+                    yield SqlUnit(db)
+            else:
+                async with open_connection(self._engine) as connection:
+                    if readonly:
+                        await connection.execution_options(
+                            **{READONLY: True, "postgresql_readonly": True}
+                        )
+                    async with connection.begin():
+                        yield SqlUnit(AsyncDb(connection))
         except OperationalError as error:
             reason = _busy_reason(error)
             if reason is None or (readonly and _wrote_in_readonly_unit(error)):
@@ -116,15 +89,6 @@ def _busy_reason(error: OperationalError) -> str | None:
 def _wrote_in_readonly_unit(error: OperationalError) -> bool:
     """SQLite's answer to a write under query_only (the file itself may be writable)."""
     return "readonly database" in str(error.orig).lower()
-
-
-def _writer_queue(engine: AsyncEngine) -> _WriterQueue:
-    """The engine's writer queue on the running loop (a lock belongs to one loop)."""
-    loop = asyncio.get_running_loop()
-    queue = _WRITERS.get(engine)
-    if queue is None or queue.loop is not loop:
-        queue = _WRITERS[engine] = _WriterQueue(loop)
-    return queue
 
 
 class SqlUnit(

@@ -202,6 +202,46 @@ answers = Table(
     UniqueConstraint("post_id", "learner_id"),
     Index(None, "tenant_id", "answered_at"),
     Index(None, "learner_id", "answered_at"),
+    # The drill pick's sample: a channel's latest answers, newest first.
+    Index(None, "tenant_id", "channel", "answered_at"),
+)
+
+# Incrementally kept aggregates of the answer log (bot.storage.scores): a board reads
+# the top rows of an index instead of summing the tenant's history.
+scores_all = Table(
+    "scores_all",
+    metadata,
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), primary_key=True),
+    Column(
+        "learner_id",
+        Integer,
+        ForeignKey("learners.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("points", Integer, nullable=False),
+    Column("correct", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Index(None, "tenant_id", "points", "correct"),
+    Index(None, "learner_id"),
+)
+
+scores_week = Table(
+    "scores_week",
+    metadata,
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), primary_key=True),
+    # The Monday of the ISO week, a date in the tenant's zone.
+    Column("week_start", Date, primary_key=True),
+    Column(
+        "learner_id",
+        Integer,
+        ForeignKey("learners.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("points", Integer, nullable=False),
+    Column("correct", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Index(None, "tenant_id", "week_start", "points", "correct"),
+    Index(None, "learner_id"),
 )
 
 review_sessions = Table(

@@ -8,11 +8,11 @@ from sqlalchemy import insert, select, update
 
 from bot.core.records import Tenant
 from bot.storage import mapping
+from bot.storage.scores import ScoreTables
 from bot.storage.tables import tenants
-from bot.storage.transaction import Transaction
 
 
-class TenantTables(Transaction):
+class TenantTables(ScoreTables):
     """The TenantStore port."""
 
     async def ensure_tenant(self, platform: str, external_id: str, timezone: str) -> Tenant:
@@ -31,7 +31,7 @@ class TenantTables(Transaction):
             row = await self._insert_or_none(insert(tenants).values(values).returning(tenants))
         if row is None:  # created by a concurrent unit since our select
             row = (await self._db.execute(query)).one()
-        return mapping.tenant(row)
+        return self._seen(mapping.tenant(row))
 
     async def find_tenant(self, platform: str, external_id: str) -> Tenant | None:
         row = await self._first(
@@ -39,18 +39,27 @@ class TenantTables(Transaction):
                 tenants.c.platform == platform, tenants.c.external_id == external_id
             )
         )
-        return mapping.tenant(row) if row else None
+        return self._seen(mapping.tenant(row)) if row else None
 
     async def get_tenant(self, tenant_id: int) -> Tenant | None:
         row = await self._first(select(tenants).where(tenants.c.id == tenant_id))
-        return mapping.tenant(row) if row else None
+        return self._seen(mapping.tenant(row)) if row else None
+
+    def _seen(self, tenant: Tenant) -> Tenant:
+        self._zones[tenant.id] = tenant.timezone
+        return tenant
 
     async def set_tenant_timezone(self, tenant_id: int, timezone: str, explicit: bool) -> None:
+        """A new zone moves the tenant's week boundaries: its weekly scores are rebuilt."""
+        before = await self._zone_of(tenant_id)
         await self._db.execute(
             update(tenants)
             .where(tenants.c.id == tenant_id)
             .values(timezone=timezone, timezone_explicit=explicit)
         )
+        self._zones[tenant_id] = timezone
+        if timezone != before:
+            await self._rebuild_weeks(tenant_id, timezone)
 
     async def set_tenant_board(self, tenant_id: int, day: int | None, at: time) -> None:
         """The weekly board's weekday (None = off) and local time."""

@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import ReturningInsert
+
+from bot.storage.connection import Db
 
 
 class Transaction:
@@ -18,8 +19,11 @@ class Transaction:
     conflict rolls back only that insert and the unit stays usable.
     """
 
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._db = connection
+    def __init__(self, db: Db) -> None:
+        self._db = db
+        # Tenant zones this unit has read: an answer's week needs its tenant's zone,
+        # and the use case has just read the tenant.
+        self._zones: dict[int, str] = {}
 
     def _in_code_point_order(self, column: ColumnElement[str]) -> ColumnElement[str]:
         """Text ordered by code point on every backend, whatever the database's locale.
@@ -30,11 +34,11 @@ class Transaction:
             return column.collate("C")
         return column
 
-    async def _rows(self, query: Select[Any]) -> list[Any]:
-        return list(await self._db.execute(query))
+    async def _rows(self, query: Select[Any], parameters: Any = None) -> list[Any]:
+        return list(await self._db.execute(query, parameters))
 
-    async def _first(self, query: Select[Any]) -> Row[Any] | None:
-        row: Row[Any] | None = (await self._db.execute(query)).first()
+    async def _first(self, query: Select[Any], parameters: Any = None) -> Row[Any] | None:
+        row: Row[Any] | None = (await self._db.execute(query, parameters)).first()
         return row
 
     async def _insert_or_none(self, statement: ReturningInsert[Any]) -> Row[Any] | None:

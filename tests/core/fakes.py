@@ -246,6 +246,11 @@ class FakeUnit:
         )
         return answer_id
 
+    async def log_answer(self, answer: AnswerRecord, card: CardState) -> int:
+        answer_id = await self.add_answer(answer)
+        await self.save_card(answer.learner_id, answer.question_id, card)
+        return answer_id
+
     async def has_answered(self, post_id: int, learner_id: int) -> bool:
         return any(
             a.post_id == post_id and a.learner_id == learner_id for a in self._t.answers.values()
@@ -270,14 +275,14 @@ class FakeUnit:
         return [a.answered_at for a in await self.answers_of(learner_id) if a.answered_at >= since]
 
     async def recent_channel_learners(
-        self, tenant_id: int, channel: str, since: datetime
+        self, tenant_id: int, channel: str, since: datetime, limit: int | None = None
     ) -> list[int]:
         last_seen: dict[int, datetime] = {}
         for a in self._t.answers.values():
             if a.tenant_id == tenant_id and a.channel == channel and a.answered_at >= since:
                 last_seen[a.learner_id] = max(a.answered_at, last_seen.get(a.learner_id, since))
         # Latest answer first; learners last seen at the same instant by id.
-        return sorted(last_seen, key=lambda lid: (-last_seen[lid].timestamp(), lid))
+        return sorted(last_seen, key=lambda lid: (-last_seen[lid].timestamp(), lid))[:limit]
 
     async def leaderboard(
         self, tenant_id: int, since: datetime | None, until: datetime | None, limit: int

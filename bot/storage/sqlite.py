@@ -1,0 +1,293 @@
+"""SQLite units of work: statements inline on the event loop, writes committed in groups.
+
+Why: through aiosqlite every statement is a round trip to a worker thread, and
+an answer took a dozen of them; a thread hop costs more than the indexed
+statement itself. Here a unit's statements run on a plain `sqlite3` connection
+from the event loop, and only what can wait runs in a worker thread: COMMIT
+(its fsync) and statements marked long.
+
+Reads: a read-only unit takes an idle read connection (opening one when none is
+idle), begins a deferred, query-only transaction and never touches the write
+lock; WAL gives it a snapshot, so it neither waits for writers nor holds them up.
+
+Writes: SQLite lets one transaction write at a time. The write units of one
+engine queue, first come first served, on a `Writer` (one per event loop). The
+writer opens one transaction (BEGIN IMMEDIATE), runs the queued units in it one
+after another, each inside a SAVEPOINT (a unit that raises rolls back to it and
+leaves the others' work alone), and COMMITs when the queue is empty or the batch
+is full. Each unit returns only after the COMMIT of its batch has returned: with
+synchronous=FULL the answer is then on disk, so nothing a learner was told
+counts can be lost by a crash or a power cut. While one batch's COMMIT waits for
+its fsync, new units gather for the next: one fsync serves a whole burst of
+answers (group commit). If the COMMIT fails, every unit of the batch fails with
+it, none having been told anything else.
+
+Another process holding the write lock: BEGIN IMMEDIATE is tried without
+blocking and retried with short sleeps until the busy timeout runs out, so the
+event loop never blocks on a lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from bot.storage.connection import LoopDb
+
+BATCH_UNITS = 256  # at most this many units share one COMMIT
+BATCH_SECONDS = 0.05  # nor does a batch take in new units for longer than this
+IDLE_READERS = 8  # read connections kept open between read units
+
+
+class Outcome(enum.Enum):
+    KEPT = "kept"  # the unit's work stays in the batch
+    UNDONE = "undone"  # the unit raised; its savepoint was rolled back
+    BROKEN = "broken"  # even the rollback failed: the whole batch must not commit
+
+
+@dataclass(eq=False)
+class Turn:
+    """One write unit's place in the queue."""
+
+    go: asyncio.Future[Connection]  # set by the writer: the unit may run now
+    # set by the unit: how it ended, and the error that broke the batch if it did
+    finished: asyncio.Future[tuple[Outcome, BaseException | None]] = field(init=False)
+    committed: asyncio.Future[None] = field(init=False)  # set by the writer after COMMIT
+
+    def __post_init__(self) -> None:
+        loop = self.go.get_loop()
+        self.finished = loop.create_future()
+        self.committed = loop.create_future()
+
+
+class SqliteUnits:
+    """The units of work of one SQLite database file (one per AsyncEngine)."""
+
+    def __init__(
+        self,
+        url: URL,
+        source: Engine,
+        begin: Callable[[Engine], None],
+        busy_timeout_ms: int,
+    ) -> None:
+        self.engine: Engine = create_engine(
+            url.set(drivername="sqlite+pysqlite"),
+            poolclass=NullPool,
+            # COMMIT runs in a worker thread, never while the loop uses the connection
+            connect_args={"check_same_thread": False},
+        )
+
+        @event.listens_for(self.engine, "connect")
+        def _as_the_source_does(dbapi_connection: Any, record: Any) -> None:
+            # Every "connect" listener of the engine these units belong to (WAL,
+            # synchronous=FULL, foreign keys, the busy timeout; a test's fault) sets up
+            # our connections too; the source's current pool holds them (see dispose).
+            source.pool.dispatch.connect(dbapi_connection, record)
+
+        # Statement events too, so what watches the source engine sees every statement.
+        @event.listens_for(self.engine, "before_cursor_execute")
+        def _before(*args: Any) -> None:
+            source.dispatch.before_cursor_execute(*args)
+
+        @event.listens_for(self.engine, "after_cursor_execute")
+        def _after(*args: Any) -> None:
+            source.dispatch.after_cursor_execute(*args)
+
+        begin(self.engine)
+        self.busy_timeout = busy_timeout_ms / 1000
+        self._readers: list[Connection] = []
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Writer] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._open: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+    def connect(self, readonly: bool) -> Connection:
+        connection = self.engine.connect()
+        connection.execution_options(studybot_readonly=readonly)
+        self._open.add(connection)
+        return connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[LoopDb]:
+        # Nothing below waits, so a caller reading in a loop would never let another
+        # task run: every read unit gives the loop one turn first.
+        await asyncio.sleep(0)
+        connection = self._readers.pop() if self._readers else self.connect(readonly=True)
+        try:
+            transaction = connection.begin()
+            try:
+                yield LoopDb(connection)
+            finally:
+                transaction.rollback()  # it wrote nothing: ending it is all that is left
+        except BaseException:
+            connection.close()
+            raise
+        if len(self._readers) < IDLE_READERS:
+            self._readers.append(connection)
+        else:
+            connection.close()
+
+    def write(self) -> Any:
+        loop = asyncio.get_running_loop()
+        writer = self._writers.get(loop)
+        if writer is None:
+            writer = self._writers[loop] = Writer(self)
+        return writer.unit()
+
+    def close(self) -> None:
+        """Close every connection (the AsyncEngine was disposed)."""
+        self._readers.clear()
+        for connection in list(self._open):
+            connection.close()
+        self.engine.dispose()
+
+
+class Writer:
+    """The write units of one database on one event loop, committed in groups."""
+
+    def __init__(self, units: SqliteUnits) -> None:
+        self._units = units
+        self._queue: deque[Turn] = deque()
+        self._running = False
+        self._holder: asyncio.Task[Any] | None = None  # the task whose unit runs now
+        self._connection: Connection | None = None
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[LoopDb]:
+        me = asyncio.current_task()
+        if me is not None and me is self._holder:
+            raise RuntimeError("a write unit was opened inside another write unit")
+        loop = asyncio.get_running_loop()
+        turn = Turn(loop.create_future())
+        self._queue.append(turn)
+        if not self._running:
+            self._running = True
+            loop.create_task(self._serve())
+        try:
+            connection = await turn.go
+        except BaseException:
+            if turn.go.done() and not turn.go.cancelled() and turn.go.exception() is None:
+                turn.finished.set_result((Outcome.UNDONE, None))  # it came as we were cancelled
+            else:
+                turn.go.cancel()  # the writer skips a cancelled turn
+            raise
+        self._holder = me
+        savepoint = connection.begin_nested()
+        try:
+            yield LoopDb(connection)
+        except BaseException as error:
+            self._holder = None
+            try:
+                savepoint.rollback()
+            except Exception:
+                # SQLite rolls a whole transaction back by itself on some errors (a full
+                # disk): the batch cannot go on, and its units learn this unit's error.
+                turn.finished.set_result((Outcome.BROKEN, error))
+                raise error from None
+            turn.finished.set_result((Outcome.UNDONE, None))
+            if isinstance(error, Exception):
+                # Report the failure only once the batch's fate is known: an error that
+                # relied on earlier units of the batch (AlreadyAnswered) must not stand
+                # if their COMMIT failed.
+                await asyncio.shield(turn.committed)
+            raise
+        else:
+            self._holder = None
+            try:
+                savepoint.commit()
+            except Exception as error:
+                turn.finished.set_result((Outcome.BROKEN, error))
+                raise
+            turn.finished.set_result((Outcome.KEPT, None))
+            await asyncio.shield(turn.committed)
+
+    async def _serve(self) -> None:
+        """Batches until the queue is empty; the next unit to arrive starts it again."""
+        try:
+            while self._queue:
+                await self._batch()
+        finally:
+            self._running = False
+            for turn in self._queue:  # only when this task itself was cancelled
+                if not turn.go.done():
+                    turn.go.set_exception(RuntimeError("the SQLite writer stopped"))
+
+    async def _batch(self) -> None:
+        connection = self._connection
+        if connection is None or connection.closed:
+            connection = self._connection = self._units.connect(readonly=False)
+            # BEGIN IMMEDIATE must not block the loop: we retry it ourselves (below)
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA busy_timeout=0")
+        try:
+            transaction = await self._begin(connection)
+        except Exception as error:
+            turn = self._next()
+            if turn is not None:
+                turn.go.set_exception(error)
+            return
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        batch: list[Turn] = []
+        broken: BaseException | None = None
+        while len(batch) < BATCH_UNITS and loop.time() - started < BATCH_SECONDS:
+            turn = self._next()
+            if turn is None:
+                break
+            turn.go.set_result(connection)
+            outcome, broken = await asyncio.shield(turn.finished)
+            batch.append(turn)
+            if outcome is Outcome.BROKEN:
+                break
+        try:
+            if broken is not None:
+                raise broken
+            await asyncio.to_thread(transaction.commit)
+        except BaseException as error:
+            try:
+                await asyncio.to_thread(transaction.rollback)
+            except Exception:
+                connection.invalidate()
+                self._connection = None
+            failure = error if isinstance(error, Exception) else RuntimeError("commit cancelled")
+            for turn in batch:
+                turn.committed.set_exception(failure)
+                turn.committed.exception()  # retrieved: a cancelled unit may never look
+            if not isinstance(error, Exception):
+                raise
+        else:
+            for turn in batch:
+                turn.committed.set_result(None)
+
+    def _next(self) -> Turn | None:
+        while self._queue:
+            turn = self._queue.popleft()
+            if not turn.go.cancelled():
+                return turn
+        return None
+
+    async def _begin(self, connection: Connection) -> Any:
+        """BEGIN IMMEDIATE without blocking the loop: while another process writes, retry."""
+        deadline = time.monotonic() + self._units.busy_timeout
+        pause = 0.001
+        while True:
+            try:
+                return connection.begin()
+            except OperationalError as error:
+                if "locked" not in str(error.orig).lower() or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)

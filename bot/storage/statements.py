@@ -1,0 +1,121 @@
+"""The answer path's statements, built once with bound parameters.
+
+An answer is the hot path of a busy server: these statements are constructed
+once per process (SQLAlchemy then reuses their compiled form, and asyncpg its
+prepared statement) instead of once per answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Insert, Select, bindparam, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.core.records import AnswerRecord
+from bot.core.srs import CardState
+from bot.storage import mapping
+from bot.storage.tables import answers, cards, scores_all, scores_week
+
+ANSWER_COLUMNS = tuple(c.name for c in answers.columns if c.name != "id")
+CARD_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
+SCORE_COLUMNS = ("points", "correct", "answered")
+
+
+def answer_parameters(answer: AnswerRecord, card: CardState | None, week: date) -> dict[str, Any]:
+    """Bound values for the statements below."""
+    values = mapping.answer_values(answer)
+    values["week_start"] = week
+    values["correct_count"] = int(answer.correct)
+    if card is not None:
+        values.update({f"card_{k}": v for k, v in mapping.card_values(card).items()})
+    return values
+
+
+def card_parameters(learner_id: int, question_id: str, card: CardState) -> dict[str, Any]:
+    values = {f"card_{k}": v for k, v in mapping.card_values(card).items()}
+    return {"learner_id": learner_id, "question_id": question_id, **values}
+
+
+def _answer_values() -> dict[str, Any]:
+    return {name: bindparam(name, type_=answers.c[name].type) for name in ANSWER_COLUMNS}
+
+
+def _card_values() -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "learner_id": bindparam("learner_id", type_=cards.c.learner_id.type),
+        "question_id": bindparam("question_id", type_=cards.c.question_id.type),
+    }
+    for name in CARD_COLUMNS:
+        values[name] = bindparam(f"card_{name}", type_=cards.c[name].type)
+    return values
+
+
+SQLITE_ADD_ANSWER = (
+    sqlite.insert(answers)
+    .values(_answer_values())
+    .on_conflict_do_nothing(index_elements=["post_id", "learner_id"])
+    .returning(answers.c.id)
+)
+
+
+@cache
+def upsert_card(dialect: str) -> Insert:
+    """Insert the card or overwrite its state: one statement either way."""
+    insert = postgresql.insert(cards) if dialect == "postgresql" else sqlite.insert(cards)
+    statement = insert.values(_card_values())
+    return statement.on_conflict_do_update(
+        index_elements=["learner_id", "question_id"],
+        set_={name: statement.excluded[name] for name in CARD_COLUMNS},
+    )
+
+
+@cache
+def pg_log_answer(with_card: bool) -> Select[Any]:
+    """Postgres: answer, card and both score rows in one statement (data-modifying CTEs).
+
+    The card and score inserts select from the answer's insert, so a repeated answer
+    (ON CONFLICT DO NOTHING returns no row) writes nothing at all.
+    """
+    logged = (
+        postgresql.insert(answers)
+        .values(_answer_values())
+        .on_conflict_do_nothing(index_elements=["post_id", "learner_id"])
+        .returning(answers.c.id)
+        .cte("logged")
+    )
+    writes = []
+    if with_card:
+        card = postgresql.insert(cards)
+        values = _card_values()
+        card = card.from_select(
+            list(values), select(*(v.label(k) for k, v in values.items())).select_from(logged)
+        )
+        writes.append(
+            card.on_conflict_do_update(
+                index_elements=["learner_id", "question_id"],
+                set_={name: card.excluded[name] for name in CARD_COLUMNS},
+            ).cte("carded")
+        )
+    for table, key in ((scores_all, ()), (scores_week, ("week_start",))):
+        columns: dict[str, Any] = {
+            "tenant_id": bindparam("tenant_id", type_=table.c.tenant_id.type),
+            **{k: bindparam(k, type_=table.c[k].type) for k in key},
+            "learner_id": bindparam("learner_id", type_=table.c.learner_id.type),
+            "points": bindparam("points", type_=table.c.points.type),
+            "correct": bindparam("correct_count", type_=table.c.correct.type),
+            "answered": literal(1),
+        }
+        score = postgresql.insert(table)
+        score = score.from_select(
+            list(columns), select(*(v.label(k) for k, v in columns.items())).select_from(logged)
+        )
+        writes.append(
+            score.on_conflict_do_update(
+                index_elements=["tenant_id", *key, "learner_id"],
+                set_={c: table.c[c] + score.excluded[c] for c in SCORE_COLUMNS},
+            ).cte(f"counted_{table.name}")
+        )
+    return select(logged.c.id).add_cte(*writes)
