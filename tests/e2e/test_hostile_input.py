@@ -56,7 +56,7 @@ def test_odd_input_gets_one_clear_line(tmp_path: Path, typed: bytes, said: str) 
     out = result.stdout.decode("utf-8", "replace")
     assert result.returncode == 0, result.stderr
     problems = [line for line in out.splitlines() if line.startswith("! ")]
-    assert len(problems) == 1 and said in problems[0], problems
+    assert len(problems) == 1 and said in problems[0], (problems, result.stderr[-2000:])
     assert "Something went wrong" not in out and b"Traceback" not in result.stderr
     assert "Stats for ana" in out and "Answered: 1," in out
     exported = json.loads(out[out.index("{") : out.rindex("}") + 1])
