@@ -230,7 +230,7 @@ class Loader:
 
     async def execute(self, sql: str) -> None:
         if self._sqlite is not None:
-            await asyncio.to_thread(self._sqlite.execute, sql)
+            await asyncio.to_thread(_run, self._sqlite, sql)
         else:
             assert self._postgres is not None
             await self._postgres.execute(sql)
@@ -239,8 +239,8 @@ class Loader:
         """Sequences continue after the loaded ids; statistics are fresh; the WAL is folded in."""
         if self._sqlite is not None:
             connection = self._sqlite
-            await asyncio.to_thread(connection.execute, "ANALYZE")
-            await asyncio.to_thread(connection.execute, "PRAGMA journal_mode=WAL")
+            await asyncio.to_thread(_run, connection, "ANALYZE")
+            await asyncio.to_thread(_run, connection, "PRAGMA journal_mode=WAL")
             connection.close()
             self._sqlite = None
         if self._postgres is not None:
@@ -252,3 +252,9 @@ class Loader:
             await self._postgres.execute("ANALYZE")
             await self._postgres.close()
             self._postgres = None
+
+
+def _run(connection: sqlite3.Connection, sql: str) -> None:
+    """Execute and exhaust: an unfinished statement (a PRAGMA's row) keeps its lock,
+    and keeps the connection open after close()."""
+    connection.execute(sql).fetchall()

@@ -35,13 +35,12 @@ class AnswerTables(ScoreTables):
         week = week_of(answer.answered_at, await self._zone_of(answer.tenant_id))
         values = statements.answer_parameters(answer, card, week)
         if self._db.dialect.name == "postgresql":
-            found = await self._db.execute(statements.pg_log_answer(card is not None), values)
-            answer_id = found.scalar()
+            answer_id = await self._db.scalar(statements.pg_log_answer(card is not None), values)
         else:
-            answer_id = (await self._db.execute(statements.SQLITE_ADD_ANSWER, values)).scalar()
+            answer_id = await self._db.scalar(statements.SQLITE_ADD_ANSWER, values)
             if answer_id is not None:
                 if card is not None:
-                    await self._db.execute(statements.upsert_card("sqlite"), values)
+                    await self._db.run(statements.upsert_card("sqlite"), values)
                 await self._add_scores(answer, week)
         if answer_id is None:
             raise AlreadyAnswered()

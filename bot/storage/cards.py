@@ -20,16 +20,14 @@ class CardTables(Transaction):
     """The CardStore port."""
 
     async def get_card(self, learner_id: int, question_id: str) -> CardState | None:
-        row = await self._first(
-            select(cards).where(
-                cards.c.learner_id == learner_id, cards.c.question_id == question_id
-            )
+        row = await self._db.first(
+            statements.GET_CARD, {"learner_id": learner_id, "question_id": question_id}
         )
         return mapping.card(row) if row else None
 
     async def save_card(self, learner_id: int, question_id: str, card: CardState) -> None:
         """Insert or overwrite, in one statement (a concurrent insert cannot slip between)."""
-        await self._db.execute(
+        await self._db.run(
             statements.upsert_card(self._db.dialect.name),
             statements.card_parameters(learner_id, question_id, card),
         )

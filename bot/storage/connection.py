@@ -11,6 +11,7 @@ lock, COMMIT with its fsync, a long rebuild) runs in a worker thread instead
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
@@ -18,6 +19,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, CursorResult
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.prepared import Prepared, run_on_sqlite
 
 
 class Db(Protocol):
@@ -35,6 +38,20 @@ class Db(Protocol):
     def begin_nested(self) -> AbstractAsyncContextManager[object]:
         """A SAVEPOINT: leaving the block releases it, an error rolls back to it."""
         ...
+
+    async def first(self, statement: Prepared, parameters: dict[str, Any]) -> Any | None:
+        """The first row of a prepared SELECT (attributes by column name), or None."""
+        ...
+
+    async def all(self, statement: Prepared, parameters: dict[str, Any]) -> list[Any]:
+        """Every row of a prepared SELECT (attributes by column name)."""
+        ...
+
+    async def scalar(self, statement: Prepared, parameters: dict[str, Any]) -> Any | None:
+        """The first column of the first row (a RETURNING id), or None."""
+        ...
+
+    async def run(self, statement: Prepared, parameters: dict[str, Any]) -> None: ...
 
 
 class AsyncDb:
@@ -57,12 +74,27 @@ class AsyncDb:
     def begin_nested(self) -> AbstractAsyncContextManager[object]:
         return self._connection.begin_nested()
 
+    async def first(self, statement: Prepared, parameters: dict[str, Any]) -> Any | None:
+        return (await self.execute(statement.statement, parameters)).first()
+
+    async def all(self, statement: Prepared, parameters: dict[str, Any]) -> list[Any]:
+        return list((await self.execute(statement.statement, parameters)).all())
+
+    async def scalar(self, statement: Prepared, parameters: dict[str, Any]) -> Any | None:
+        return (await self.execute(statement.statement, parameters)).scalar()
+
+    async def run(self, statement: Prepared, parameters: dict[str, Any]) -> None:
+        await self.execute(statement.statement, parameters)
+
 
 class LoopDb:
     """A synchronous SQLite connection used from the event loop (see the module doc)."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        driver = connection.connection.dbapi_connection
+        assert isinstance(driver, sqlite3.Connection)
+        self._driver: sqlite3.Connection = driver
 
     @property
     def dialect(self) -> Dialect:
@@ -85,3 +117,25 @@ class LoopDb:
             raise
         else:
             savepoint.commit()
+
+    # Prepared statements skip SQLAlchemy's execution and go straight to sqlite3.
+
+    async def first(self, statement: Prepared, parameters: dict[str, Any]) -> Any | None:
+        compiled = statement.compiled(self.dialect)
+        found = run_on_sqlite(self._driver, compiled, parameters).fetchone()
+        assert compiled.row is not None
+        return None if found is None else compiled.row(found)
+
+    async def all(self, statement: Prepared, parameters: dict[str, Any]) -> list[Any]:
+        compiled = statement.compiled(self.dialect)
+        found = run_on_sqlite(self._driver, compiled, parameters).fetchall()
+        assert compiled.row is not None
+        return [compiled.row(row) for row in found]
+
+    async def scalar(self, statement: Prepared, parameters: dict[str, Any]) -> Any | None:
+        compiled = statement.compiled(self.dialect)
+        found = run_on_sqlite(self._driver, compiled, parameters).fetchone()
+        return None if found is None else found[0]
+
+    async def run(self, statement: Prepared, parameters: dict[str, Any]) -> None:
+        run_on_sqlite(self._driver, statement.compiled(self.dialect), parameters).fetchall()

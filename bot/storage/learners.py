@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, cast, delete, func, insert, or_, select, u
 from sqlalchemy.dialects.postgresql import JSONB
 
 from bot.core.records import Learner
-from bot.storage import mapping
+from bot.storage import mapping, statements
 from bot.storage.scores import ScoreTables
 from bot.storage.tables import (
     answers,
@@ -48,13 +48,12 @@ class LearnerTables(ScoreTables):
                 .where(learners.c.id == learner.id)
                 .values(display_name=display_name)
             )
+            await self._rename_in_scores(learner.id, display_name)
         return replace(learner, display_name=display_name)
 
     async def find_learner(self, platform: str, user_id: str) -> Learner | None:
-        row = await self._first(
-            select(learners).where(
-                learners.c.platform == platform, learners.c.platform_user_id == user_id
-            )
+        row = await self._db.first(
+            statements.FIND_LEARNER, {"platform": platform, "user_id": user_id}
         )
         return mapping.learner(row) if row else None
 

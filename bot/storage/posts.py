@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.records import NewPost, Post
-from bot.storage import mapping
+from bot.storage import mapping, statements
 from bot.storage.tables import posts
 from bot.storage.transaction import Transaction
 
@@ -35,7 +35,8 @@ class PostTables(Transaction):
         return mapping.post(row)
 
     async def get_post(self, post_id: int) -> Post | None:
-        return await self._post(posts.c.id == post_id)
+        row = await self._db.first(statements.GET_POST, {"id": post_id})
+        return mapping.post(row) if row else None
 
     async def set_post_message(self, post_id: int, message_id: str) -> None:
         await self._db.execute(

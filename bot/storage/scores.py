@@ -2,10 +2,11 @@
 
 `scores_all` holds one row per (tenant, learner), `scores_week` one per (tenant,
 ISO week in the tenant's zone, learner). Every answer updates both in the
-transaction that logs it, so a board reads the top rows of an index instead of
-aggregating the tenant's whole history. They always equal the aggregate of the
-answer log: forgetting a learner deletes their rows, and a tenant whose zone
-changes gets its weekly rows rebuilt from the log for the new weeks.
+transaction that logs it, so a board reads its first rows off an index in board
+order (points, correct, name, id) instead of aggregating the tenant's history.
+They always equal the aggregate of the answer log: forgetting a learner deletes
+their rows, a renamed learner is renamed in them, and a tenant whose zone changes
+gets its weekly rows rebuilt from the log for the new weeks.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, select, text
+from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.records import AnswerRecord, BoardRow
 from bot.storage import mapping
+from bot.storage.prepared import Prepared
+from bot.storage.statements import SCORE_COLUMNS, learner_name
 from bot.storage.tables import learners, scores_all, scores_week, tenants
 from bot.storage.transaction import Transaction
 from bot.storage.weeks import WEEK_FUNCTION
@@ -44,22 +47,88 @@ class ScoreTables(Transaction):
             "points": answer.points,
             "correct": int(answer.correct),
             "answered": 1,
+            "week_start": week,
         }
         dialect = self._db.dialect.name
-        await self._db.execute(_bump(scores_all, ("tenant_id", "learner_id"), dialect), values)
-        await self._db.execute(
-            _bump(scores_week, ("tenant_id", "week_start", "learner_id"), dialect),
-            {**values, "week_start": week},
+        await self._db.run(_bump(scores_all, dialect), values)
+        await self._db.run(_bump(scores_week, dialect), values)
+
+    async def _score_board(self, tenant_id: int, week: date | None, limit: int) -> list[BoardRow]:
+        """Best first: more points, then more correct, then name, then learner id."""
+        board = _board(self._db.dialect.name, week is not None)
+        rows = await self._db.all(board, {"tenant_id": tenant_id, "week": week, "limit": limit})
+        return [mapping.board_row(row) for row in rows]
+
+    async def _rename_in_scores(self, learner_id: int, display_name: str) -> None:
+        for table in (scores_all, scores_week):
+            await self._db.execute(
+                update(table)
+                .where(table.c.learner_id == learner_id)
+                .values(display_name=display_name)
+            )
+
+    async def _rebuild_weeks(self, tenant_id: int, zone: str) -> None:
+        """The tenant's weekly rows again from the log, weeks taken in `zone`."""
+        await self._db.execute(delete(scores_week).where(scores_week.c.tenant_id == tenant_id))
+        if self._db.dialect.name == "postgresql":
+            week = "(date_trunc('week', a.answered_at AT TIME ZONE :zone))::date"
+        else:
+            week = f"{WEEK_FUNCTION}(a.answered_at, :zone)"
+        await self._db.execute_long(
+            text(
+                "INSERT INTO scores_week"
+                " (tenant_id, week_start, learner_id, display_name, points, correct, answered)"
+                " SELECT g.tenant_id, g.week_start, g.learner_id, l.display_name, g.points,"
+                " g.correct, g.answered"
+                f" FROM (SELECT a.tenant_id, {week} AS week_start, a.learner_id,"
+                " sum(a.points) AS points, sum(CASE WHEN a.correct THEN 1 ELSE 0 END) AS correct,"
+                " count(*) AS answered FROM answers AS a WHERE a.tenant_id = :tenant"
+                f" GROUP BY a.tenant_id, {week}, a.learner_id) AS g"
+                " JOIN learners AS l ON l.id = g.learner_id"
+            ),
+            {"zone": zone, "tenant": tenant_id},
         )
 
-    async def _score_board(
-        self, tenant_id: int, week: date | None, limit: int | None
-    ) -> list[BoardRow]:
-        """Best first: more points, then more correct, then name, then learner id."""
-        table = scores_all if week is None else scores_week
-        where: list[ColumnElement[bool]] = [table.c.tenant_id == tenant_id]
-        if week is not None:
-            where.append(scores_week.c.week_start == week)
+    async def _forget_scores(self, learner_id: int) -> None:
+        for table in (scores_all, scores_week):
+            await self._db.execute(delete(table).where(table.c.learner_id == learner_id))
+
+
+_BUMPS: dict[tuple[str, str], Prepared] = {}
+
+
+def _bump(table: Table, dialect: str) -> Prepared:
+    """INSERT ... ON CONFLICT DO UPDATE adding one answer to the counts (built once).
+
+    A new row takes the learner's current name from `learners`.
+    """
+    found = _BUMPS.get((table.name, dialect))
+    if found is None:
+        insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        values: dict[str, Any] = {
+            c.name: bindparam(c.name, type_=c.type) for c in table.c if c.name != "display_name"
+        }
+        values["display_name"] = learner_name()
+        statement = insert.values(values)
+        key = [c.name for c in table.primary_key.columns]
+        found = _BUMPS[(table.name, dialect)] = Prepared(
+            statement.on_conflict_do_update(
+                index_elements=key,
+                set_={c: table.c[c] + statement.excluded[c] for c in SCORE_COLUMNS},
+            )
+        )
+    return found
+
+
+_BOARDS: dict[tuple[str, bool], Prepared] = {}
+
+
+def _board(dialect: str, weekly: bool) -> Prepared:
+    """The first `limit` rows of a board, in the order of its index (built once)."""
+    found = _BOARDS.get((dialect, weekly))
+    if found is None:
+        table = scores_week if weekly else scores_all
+        name = table.c.display_name
         query = (
             select(
                 table.c.learner_id,
@@ -70,54 +139,17 @@ class ScoreTables(Transaction):
                 table.c.answered,
             )
             .join(learners, learners.c.id == table.c.learner_id)
-            .where(*where)
+            .where(table.c.tenant_id == bindparam("tenant_id"))
             .order_by(
                 table.c.points.desc(),
                 table.c.correct.desc(),
-                self._in_code_point_order(learners.c.display_name),
+                # the column sorts by code point on both backends (see tables.BOARD_NAME)
+                name,
                 table.c.learner_id,
             )
-            .limit(limit)
+            .limit(bindparam("limit"))
         )
-        return [mapping.board_row(row) for row in await self._db.execute(query)]
-
-    async def _rebuild_weeks(self, tenant_id: int, zone: str) -> None:
-        """The tenant's weekly rows again from the log, weeks taken in `zone`."""
-        await self._db.execute(delete(scores_week).where(scores_week.c.tenant_id == tenant_id))
-        if self._db.dialect.name == "postgresql":
-            week = "(date_trunc('week', answered_at AT TIME ZONE :zone))::date"
-        else:
-            week = f"{WEEK_FUNCTION}(answered_at, :zone)"
-        await self._db.execute_long(
-            text(
-                "INSERT INTO scores_week (tenant_id, week_start, learner_id, points, correct,"
-                f" answered) SELECT tenant_id, {week}, learner_id, sum(points),"
-                " sum(CASE WHEN correct THEN 1 ELSE 0 END), count(*)"
-                " FROM answers WHERE tenant_id = :tenant GROUP BY tenant_id, 2, learner_id"
-            ),
-            {"zone": zone, "tenant": tenant_id},
-        )
-
-    async def _forget_scores(self, learner_id: int) -> None:
-        for table in (scores_all, scores_week):
-            await self._db.execute(delete(table).where(table.c.learner_id == learner_id))
-
-
-_BUMPS: dict[tuple[str, str], Any] = {}
-
-
-def _bump(table: Table, key: tuple[str, ...], dialect: str) -> Any:
-    """INSERT ... ON CONFLICT (key) DO UPDATE adding to the counts (built once)."""
-    found = _BUMPS.get((table.name, dialect))
-    if found is None:
-        statement = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-        found = statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={
-                "points": table.c.points + statement.excluded.points,
-                "correct": table.c.correct + statement.excluded.correct,
-                "answered": table.c.answered + statement.excluded.answered,
-            },
-        )
-        _BUMPS[(table.name, dialect)] = found
+        if weekly:
+            query = query.where(scores_week.c.week_start == bindparam("week"))
+        found = _BOARDS[(dialect, weekly)] = Prepared(query)
     return found

@@ -49,11 +49,14 @@ from bot.storage.connection import LoopDb
 BATCH_UNITS = 256  # at most this many units share one COMMIT
 BATCH_SECONDS = 0.05  # nor does a batch take in new units for longer than this
 IDLE_READERS = 8  # read connections kept open between read units
+# COMMIT runs inline while it has lately taken less than this, else in a worker thread
+INLINE_COMMIT_SECONDS = 0.002
 
 
 class Outcome(enum.Enum):
     KEPT = "kept"  # the unit's work stays in the batch
     UNDONE = "undone"  # the unit raised; its savepoint was rolled back
+    FIRST_FAILED = "first failed"  # the batch's first unit (no savepoint) raised: roll back
     BROKEN = "broken"  # even the rollback failed: the whole batch must not commit
 
 
@@ -61,7 +64,8 @@ class Outcome(enum.Enum):
 class Turn:
     """One write unit's place in the queue."""
 
-    go: asyncio.Future[Connection]  # set by the writer: the unit may run now
+    # set by the writer: the unit may run now (on this connection; in a savepoint or not)
+    go: asyncio.Future[tuple[Connection, bool]]
     # set by the unit: how it ended, and the error that broke the batch if it did
     finished: asyncio.Future[tuple[Outcome, BaseException | None]] = field(init=False)
     committed: asyncio.Future[None] = field(init=False)  # set by the writer after COMMIT
@@ -155,40 +159,99 @@ class SqliteUnits:
 
 
 class Writer:
-    """The write units of one database on one event loop, committed in groups."""
+    """The write units of one database on one event loop, committed in groups.
+
+    A unit that finds the writer idle runs at once in a transaction of its own (the
+    common case of a quiet server: no hand-over to another task). Units that arrive
+    while one runs queue, and a writer task serves them in batches. The first unit of
+    a transaction needs no savepoint (if it fails, the transaction is rolled back
+    whole); later ones run in one.
+    """
 
     def __init__(self, units: SqliteUnits) -> None:
         self._units = units
         self._queue: deque[Turn] = deque()
-        self._running = False
+        self._running = False  # a unit runs alone, or the writer task serves the queue
+        self._task: asyncio.Task[None] | None = None
         self._holder: asyncio.Task[Any] | None = None  # the task whose unit runs now
         self._connection: Connection | None = None
+        self._sync_seconds = 0.0  # how long COMMIT has taken lately (a moving average)
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[LoopDb]:
         me = asyncio.current_task()
         if me is not None and me is self._holder:
             raise RuntimeError("a write unit was opened inside another write unit")
+        if self._running or self._queue:
+            async with self._queued(me) as db:
+                yield db
+        else:
+            async with self._alone(me) as db:
+                yield db
+
+    @asynccontextmanager
+    async def _alone(self, me: asyncio.Task[Any] | None) -> AsyncIterator[LoopDb]:
+        """The writer was idle: this unit's own transaction, begun and committed here."""
+        self._running = True
+        syncing: asyncio.Future[None] | None = None
+        try:
+            connection = self._connect()
+            transaction = await self._begin(connection)
+            self._holder = me
+            try:
+                yield LoopDb(connection)
+            except BaseException:
+                self._holder = None
+                transaction.rollback()  # nothing to sync: it is quick
+                raise
+            self._holder = None
+            syncing = self._commit(transaction)
+            try:
+                await asyncio.shield(syncing)
+            except Exception:
+                _roll_back(connection, transaction)
+                if connection.invalidated:
+                    self._connection = None
+                raise
+        finally:
+            self._holder = None
+            if syncing is None or syncing.done():
+                self._idle()
+            else:  # cancelled while its COMMIT goes on in a thread: idle once it ends
+                syncing.add_done_callback(lambda _: self._idle())
+
+    def _idle(self) -> None:
+        self._running = False
+        self._kick()
+
+    def _kick(self) -> None:
+        if self._queue and not self._running:
+            self._running = True
+            self._task = asyncio.get_running_loop().create_task(self._serve())
+
+    @asynccontextmanager
+    async def _queued(self, me: asyncio.Task[Any] | None) -> AsyncIterator[LoopDb]:
         loop = asyncio.get_running_loop()
         turn = Turn(loop.create_future())
         self._queue.append(turn)
-        if not self._running:
-            self._running = True
-            loop.create_task(self._serve())
+        self._kick()
         try:
-            connection = await turn.go
+            connection, in_savepoint = await turn.go
         except BaseException:
             if turn.go.done() and not turn.go.cancelled() and turn.go.exception() is None:
-                turn.finished.set_result((Outcome.UNDONE, None))  # it came as we were cancelled
+                turn.finished.set_result((Outcome.KEPT, None))  # it came as we were cancelled
             else:
                 turn.go.cancel()  # the writer skips a cancelled turn
             raise
         self._holder = me
-        savepoint = connection.begin_nested()
+        savepoint = connection.begin_nested() if in_savepoint else None
         try:
             yield LoopDb(connection)
         except BaseException as error:
             self._holder = None
+            if savepoint is None:
+                turn.finished.set_result((Outcome.FIRST_FAILED, None))
+                raise
             try:
                 savepoint.rollback()
             except Exception:
@@ -206,7 +269,8 @@ class Writer:
         else:
             self._holder = None
             try:
-                savepoint.commit()
+                if savepoint is not None:
+                    savepoint.commit()
             except Exception as error:
                 turn.finished.set_result((Outcome.BROKEN, error))
                 raise
@@ -220,18 +284,13 @@ class Writer:
                 await self._batch()
         finally:
             self._running = False
+            self._task = None
             for turn in self._queue:  # only when this task itself was cancelled
                 if not turn.go.done():
                     turn.go.set_exception(RuntimeError("the SQLite writer stopped"))
 
     async def _batch(self) -> None:
-        connection = self._connection
-        if connection is None or connection.closed:
-            connection = self._connection = self._units.connect(readonly=False)
-            # BEGIN IMMEDIATE must not block the loop: we retry it ourselves (below)
-            raw = connection.connection.dbapi_connection
-            assert raw is not None
-            raw.execute("PRAGMA busy_timeout=0")
+        connection = self._connect()
         try:
             transaction = await self._begin(connection)
         except Exception as error:
@@ -247,20 +306,25 @@ class Writer:
             turn = self._next()
             if turn is None:
                 break
-            turn.go.set_result(connection)
+            turn.go.set_result((connection, bool(batch)))
             outcome, broken = await asyncio.shield(turn.finished)
+            if outcome is Outcome.FIRST_FAILED:
+                transaction.rollback()  # it held only that unit's work
+                transaction = await self._begin(connection)
+                continue
             batch.append(turn)
             if outcome is Outcome.BROKEN:
                 break
+        if not batch:
+            transaction.rollback()
+            return
         try:
             if broken is not None:
                 raise broken
-            await asyncio.to_thread(transaction.commit)
+            await asyncio.shield(self._commit(transaction))
         except BaseException as error:
-            try:
-                await asyncio.to_thread(transaction.rollback)
-            except Exception:
-                connection.invalidate()
+            _roll_back(connection, transaction)
+            if connection.invalidated:
                 self._connection = None
             failure = error if isinstance(error, Exception) else RuntimeError("commit cancelled")
             for turn in batch:
@@ -271,6 +335,43 @@ class Writer:
         else:
             for turn in batch:
                 turn.committed.set_result(None)
+
+    def _commit(self, transaction: Any) -> asyncio.Future[None]:
+        """COMMIT, and with synchronous=FULL the fsync of the WAL.
+
+        On a disk that syncs in well under a millisecond a round trip to a worker
+        thread costs more than the COMMIT itself, so it runs inline; when COMMITs have
+        lately been slower it runs in a worker thread and the loop serves others.
+        """
+        loop = asyncio.get_running_loop()
+        if self._sync_seconds < INLINE_COMMIT_SECONDS:
+            done = loop.create_future()
+            try:
+                self._timed_commit(transaction)
+            except Exception as error:
+                done.set_exception(error)
+            else:
+                done.set_result(None)
+            return done
+        return asyncio.ensure_future(asyncio.to_thread(self._timed_commit, transaction))
+
+    def _timed_commit(self, transaction: Any) -> None:
+        began = time.perf_counter()
+        try:
+            transaction.commit()
+        finally:
+            took = time.perf_counter() - began
+            self._sync_seconds += (took - self._sync_seconds) * 0.2
+
+    def _connect(self) -> Connection:
+        connection = self._connection
+        if connection is None or connection.closed:
+            connection = self._connection = self._units.connect(readonly=False)
+            # BEGIN IMMEDIATE must not block the loop: we retry it ourselves (below)
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA busy_timeout=0")
+        return connection
 
     def _next(self) -> Turn | None:
         while self._queue:
@@ -291,3 +392,11 @@ class Writer:
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
+
+
+def _roll_back(connection: Connection, transaction: Any) -> None:
+    """After a failed COMMIT: roll back, or give up on a connection that cannot."""
+    try:
+        transaction.rollback()
+    except Exception:
+        connection.invalidate()

@@ -17,7 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.core.records import AnswerRecord
 from bot.core.srs import CardState
 from bot.storage import mapping
-from bot.storage.tables import answers, cards, scores_all, scores_week
+from bot.storage.prepared import Prepared
+from bot.storage.tables import answers, cards, learners, posts, scores_all, scores_week, tenants
 
 ANSWER_COLUMNS = tuple(c.name for c in answers.columns if c.name != "id")
 CARD_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
@@ -39,6 +40,15 @@ def card_parameters(learner_id: int, question_id: str, card: CardState) -> dict[
     return {"learner_id": learner_id, "question_id": question_id, **values}
 
 
+def learner_name() -> Any:
+    """The learner's current name, for a new score row (scores.py)."""
+    return (
+        select(learners.c.display_name)
+        .where(learners.c.id == bindparam("learner_id"))
+        .scalar_subquery()
+    )
+
+
 def _answer_values() -> dict[str, Any]:
     return {name: bindparam(name, type_=answers.c[name].type) for name in ANSWER_COLUMNS}
 
@@ -53,7 +63,29 @@ def _card_values() -> dict[str, Any]:
     return values
 
 
-SQLITE_ADD_ANSWER = (
+# The reads of every answer.
+FIND_TENANT = Prepared(
+    select(tenants).where(
+        tenants.c.platform == bindparam("platform"),
+        tenants.c.external_id == bindparam("external_id"),
+    )
+)
+GET_TENANT = Prepared(select(tenants).where(tenants.c.id == bindparam("id")))
+GET_POST = Prepared(select(posts).where(posts.c.id == bindparam("id")))
+FIND_LEARNER = Prepared(
+    select(learners).where(
+        learners.c.platform == bindparam("platform"),
+        learners.c.platform_user_id == bindparam("user_id"),
+    )
+)
+GET_CARD = Prepared(
+    select(cards).where(
+        cards.c.learner_id == bindparam("learner_id"),
+        cards.c.question_id == bindparam("question_id"),
+    )
+)
+
+SQLITE_ADD_ANSWER = Prepared(
     sqlite.insert(answers)
     .values(_answer_values())
     .on_conflict_do_nothing(index_elements=["post_id", "learner_id"])
@@ -62,7 +94,11 @@ SQLITE_ADD_ANSWER = (
 
 
 @cache
-def upsert_card(dialect: str) -> Insert:
+def upsert_card(dialect: str) -> Prepared:
+    return Prepared(_upsert_card(dialect))
+
+
+def _upsert_card(dialect: str) -> Insert:
     """Insert the card or overwrite its state: one statement either way."""
     insert = postgresql.insert(cards) if dialect == "postgresql" else sqlite.insert(cards)
     statement = insert.values(_card_values())
@@ -73,7 +109,11 @@ def upsert_card(dialect: str) -> Insert:
 
 
 @cache
-def pg_log_answer(with_card: bool) -> Select[Any]:
+def pg_log_answer(with_card: bool) -> Prepared:
+    return Prepared(_pg_log_answer(with_card))
+
+
+def _pg_log_answer(with_card: bool) -> Select[Any]:
     """Postgres: answer, card and both score rows in one statement (data-modifying CTEs).
 
     The card and score inserts select from the answer's insert, so a repeated answer
@@ -104,6 +144,7 @@ def pg_log_answer(with_card: bool) -> Select[Any]:
             "tenant_id": bindparam("tenant_id", type_=table.c.tenant_id.type),
             **{k: bindparam(k, type_=table.c[k].type) for k in key},
             "learner_id": bindparam("learner_id", type_=table.c.learner_id.type),
+            "display_name": learner_name(),
             "points": bindparam("points", type_=table.c.points.type),
             "correct": bindparam("correct_count", type_=table.c.correct.type),
             "answered": literal(1),

@@ -207,42 +207,44 @@ answers = Table(
 )
 
 # Incrementally kept aggregates of the answer log (bot.storage.scores): a board reads
-# the top rows of an index instead of summing the tenant's history.
-scores_all = Table(
-    "scores_all",
-    metadata,
-    Column("tenant_id", Integer, ForeignKey("tenants.id"), primary_key=True),
-    Column(
-        "learner_id",
-        Integer,
-        ForeignKey("learners.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("points", Integer, nullable=False),
-    Column("correct", Integer, nullable=False),
-    Column("answered", Integer, nullable=False),
-    Index(None, "tenant_id", "points", "correct"),
-    Index(None, "learner_id"),
-)
+# its first rows off an index in board order instead of summing the tenant's history.
+# The learner's name is kept here too (and renamed with the learner), because it
+# breaks ties: only with it in the index is the top of a board its first rows however
+# many learners share the top score. Postgres sorts names by code point ("C"), as
+# SQLite always does.
+BOARD_NAME = String().with_variant(String(collation="C"), "postgresql")
 
-scores_week = Table(
-    "scores_week",
-    metadata,
-    Column("tenant_id", Integer, ForeignKey("tenants.id"), primary_key=True),
-    # The Monday of the ISO week, a date in the tenant's zone.
-    Column("week_start", Date, primary_key=True),
-    Column(
-        "learner_id",
-        Integer,
-        ForeignKey("learners.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("points", Integer, nullable=False),
-    Column("correct", Integer, nullable=False),
-    Column("answered", Integer, nullable=False),
-    Index(None, "tenant_id", "week_start", "points", "correct"),
-    Index(None, "learner_id"),
-)
+
+def _score_table(name: str, *week: Column[Any]) -> Table:
+    key = ["tenant_id", *(c.name for c in week)]
+    table = Table(
+        name,
+        metadata,
+        Column("tenant_id", Integer, ForeignKey("tenants.id"), primary_key=True),
+        *week,
+        Column(
+            "learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column("display_name", BOARD_NAME, nullable=False),
+        Column("points", Integer, nullable=False),
+        Column("correct", Integer, nullable=False),
+        Column("answered", Integer, nullable=False),
+        Index(None, "learner_id"),
+    )
+    Index(
+        f"ix_{name}_board",
+        *(table.c[k] for k in key),
+        table.c.points.desc(),
+        table.c.correct.desc(),
+        table.c.display_name,
+        table.c.learner_id,
+    )
+    return table
+
+
+scores_all = _score_table("scores_all")
+# The week is the Monday of the ISO week, a date in the tenant's zone.
+scores_week = _score_table("scores_week", Column("week_start", Date, primary_key=True))
 
 review_sessions = Table(
     "review_sessions",

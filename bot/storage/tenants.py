@@ -7,7 +7,7 @@ from datetime import time
 from sqlalchemy import insert, select, update
 
 from bot.core.records import Tenant
-from bot.storage import mapping
+from bot.storage import mapping, statements
 from bot.storage.scores import ScoreTables
 from bot.storage.tables import tenants
 
@@ -34,15 +34,13 @@ class TenantTables(ScoreTables):
         return self._seen(mapping.tenant(row))
 
     async def find_tenant(self, platform: str, external_id: str) -> Tenant | None:
-        row = await self._first(
-            select(tenants).where(
-                tenants.c.platform == platform, tenants.c.external_id == external_id
-            )
+        row = await self._db.first(
+            statements.FIND_TENANT, {"platform": platform, "external_id": external_id}
         )
         return self._seen(mapping.tenant(row)) if row else None
 
     async def get_tenant(self, tenant_id: int) -> Tenant | None:
-        row = await self._first(select(tenants).where(tenants.c.id == tenant_id))
+        row = await self._db.first(statements.GET_TENANT, {"id": tenant_id})
         return self._seen(mapping.tenant(row)) if row else None
 
     def _seen(self, tenant: Tenant) -> Tenant:

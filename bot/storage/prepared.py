@@ -1,0 +1,81 @@
+"""Statements of the answer path, built once and, on SQLite, run straight on the cursor.
+
+An answer runs eight statements. Built anew each time, a SQLAlchemy statement
+costs about 100 µs before SQLite sees it; built once, about 25 µs; handed to the
+`sqlite3` cursor as the SQL SQLAlchemy compiled for it, a few µs. A `Prepared`
+keeps that compiled form per dialect, with the bind and result conversions of
+its column types (so an instant is still stored and read as UtcDateTime does).
+On Postgres it runs through SQLAlchemy as any statement (asyncpg prepares it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.sql import Executable, Select
+
+Convert = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str
+    names: tuple[str, ...]  # bound parameter names, in placeholder order
+    binds: tuple[Convert, ...]
+    defaults: dict[str, Any]  # values the statement carries itself (LIMIT's OFFSET 0)
+    row: Callable[[Sequence[Any]], Any] | None  # raw row -> a row with typed attributes
+
+
+class Prepared:
+    """A statement with bound parameters, compiled once per dialect."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[str, Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            found = self._compiled[dialect.name] = _compile(self.statement, dialect)
+        return found
+
+
+def _compile(statement: Executable, dialect: Dialect) -> Compiled:
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    names = tuple(compiled.positiontup or ())
+    binds = tuple(
+        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    )
+    row = None
+    if isinstance(statement, Select):
+        columns = list(statement.selected_columns)
+        shape = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]
+        results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+
+        def row(values: Sequence[Any]) -> Any:
+            return shape(*(f(v) if f else v for f, v in zip(results, values, strict=True)))
+
+    defaults = {name: compiled.binds[name].value for name in names}
+    return Compiled(str(compiled), names, binds, defaults, row)
+
+
+def run_on_sqlite(
+    connection: sqlite3.Connection, compiled: Compiled, parameters: dict[str, Any]
+) -> sqlite3.Cursor:
+    try:
+        given = [parameters[n] if n in parameters else compiled.defaults[n] for n in compiled.names]
+        values = tuple(f(v) if f else v for f, v in zip(compiled.binds, given, strict=True))
+    except Exception as error:  # a value its column type refuses, as SQLAlchemy reports it
+        message = f"({type(error).__module__}.{type(error).__name__}) {error}"
+        raise StatementError(message, compiled.sql, parameters, error) from error
+    try:
+        return connection.execute(compiled.sql, values)
+    except sqlite3.Error as error:
+        # the same exception SQLAlchemy would raise (OperationalError, IntegrityError...)
+        raise DBAPIError.instance(compiled.sql, values, error, sqlite3.Error) from error
