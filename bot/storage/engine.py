@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
@@ -22,6 +20,9 @@ from bot import faults
 from bot.core.errors import StorageUnavailable
 from bot.storage.sqlite import SqliteUnits
 from bot.storage.weeks import WEEK_FUNCTION, week_of_text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -72,9 +73,16 @@ def create_engine(
 
 
 async def migrate(url: str) -> None:
-    """Bring the database at `url` to the newest schema (`alembic upgrade head`)."""
+    """Bring the database at `url` to the newest schema (`alembic upgrade head`).
+
+    A database already at the newest revision is found so with one query, without
+    loading Alembic (most of a start-up's migration time); anything else goes
+    through Alembic, which also refuses a database newer than this build.
+    """
     engine = create_engine(url, foreign_keys=False)
     try:
+        if await _at_head(engine):
+            return
         async with open_connection(engine) as connection, connection.begin():
             if engine.dialect.name == "postgresql":
                 # Several bot processes may start at once; one migrates, the rest wait.
@@ -86,8 +94,43 @@ async def migrate(url: str) -> None:
         await engine.dispose()
 
 
+_REVISION = re.compile(r"^revision(?::[^=]*)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision(?::[^=]*)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest revision of migrations/versions, read from the files' headers.
+
+    (tests/storage/test_scores_migration.py checks it against Alembic's own answer.)
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revisions.update(_REVISION.findall(source))
+        parents.update(_DOWN_REVISION.findall(source))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+async def _at_head(engine: AsyncEngine) -> bool:
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        async with open_connection(engine) as connection:
+            found = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            versions = [row[0] for row in found]
+    except DBAPIError:
+        return False  # no alembic_version yet: a new database
+    return versions == [head]
+
+
 def alembic_config(url: str) -> Config:
     """An Alembic config for the repository's migrations, independent of the CWD."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # ConfigParser would read "%" in a URL-encoded password as interpolation.
@@ -150,6 +193,8 @@ def describe(url: URL) -> str:
 
 
 def _upgrade(connection: Connection, url: str) -> None:
+    from alembic import command
+
     config = alembic_config(url)
     check_not_newer(connection, config)
     # migrations/env.py runs on this connection instead of opening its own.
@@ -160,6 +205,9 @@ def _upgrade(connection: Connection, url: str) -> None:
 
 def check_not_newer(connection: Connection, config: Config) -> None:
     """Refuse, in one line, a database migrated by a newer studybot than this one."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     current = MigrationContext.configure(connection).get_current_heads()
     script = ScriptDirectory.from_config(config)
     known = {rev.revision for rev in script.walk_revisions()}
