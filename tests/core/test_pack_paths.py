@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from bot.core import pack_yaml
+from bot.core.pack_nodes import Problem
 
 
 @pytest.mark.parametrize(
@@ -75,3 +77,70 @@ def test_a_source_is_split_at_its_last_colon() -> None:
     assert bank_rules._at("a.yaml", "questions") == ("questions", 0)
     assert bank_rules._at(":7", "questions") == ("questions", 0)
     assert bank_rules._at("a.yaml:x", "questions") == ("questions", 0)
+
+
+@pytest.mark.parametrize(
+    ("mode", "line"),
+    [
+        (stat.S_IFREG, None),
+        (stat.S_IFDIR, "is a folder, not a pack file"),
+        (stat.S_IFIFO, "is a named pipe (FIFO), not a pack file"),
+        (stat.S_IFCHR, "is a device, not a pack file"),
+        (stat.S_IFBLK, "is a device, not a pack file"),
+        (stat.S_IFSOCK, "is a socket, not a pack file"),
+        (stat.S_IFLNK, "is not a regular file"),
+    ],
+)
+def test_each_kind_of_file_is_named(mode: int, line: str | None) -> None:
+    """Only a regular file is a pack; anything else says what it is."""
+    assert pack_yaml._kind_problem(mode) == line
+
+
+def test_a_folder_that_cannot_be_listed_is_one_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder whose listing fails is named with the reason, and nothing is loaded."""
+
+    def refuse(self: Path) -> object:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    assert pack_yaml.pack_files([tmp_path]) == (
+        [],
+        [Problem(str(tmp_path), 0, None, "cannot read: permission denied")],
+    )
+
+
+def test_hidden_and_foreign_files_are_skipped(tmp_path: Path) -> None:
+    """Hidden files and other suffixes are not packs; a folder with none says so."""
+    (tmp_path / ".draft.yaml").write_text("x: 1\n")
+    (tmp_path / "notes.txt").write_text("x")
+    assert pack_yaml.pack_files([tmp_path]) == (
+        [],
+        [Problem(str(tmp_path), 0, None, "no *.yaml packs in this folder")],
+    )
+    (tmp_path / "a.yml").write_text("x: 1\n")
+    assert pack_yaml.pack_files([tmp_path]) == ([tmp_path / "a.yml"], [])
+
+
+def test_a_file_that_cannot_be_opened_or_read_is_one_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Vanished before opening, or failing while read: one line each, no bytes."""
+    gone = tmp_path / "gone.yaml"
+    assert pack_yaml.read_pack_file(gone) == (
+        None,
+        Problem(str(gone), 0, None, "no such file or folder"),
+    )
+    there = tmp_path / "there.yaml"
+    there.write_text("x: 1\n")
+    assert pack_yaml.read_pack_file(there) == (b"x: 1\n", None)
+
+    def failing(fd: int, size: int) -> bytes:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "read", failing)
+    assert pack_yaml.read_pack_file(there) == (
+        None,
+        Problem(str(there), 0, None, "cannot read: Input/output error"),
+    )
