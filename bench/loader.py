@@ -70,10 +70,25 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "reps",
         "lapses",
     ),
+    "deliveries": (
+        "id",
+        "kind",
+        "tenant_id",
+        "channel",
+        "dedup_key",
+        "post_id",
+        "round_id",
+        "week_start",
+        "created_at",
+        "next_attempt_at",
+        "attempts",
+        "delivered_at",
+        "message_id",
+    ),
 }
 
 # Tables whose ids the loader writes: Postgres sequences must continue after them.
-SERIAL_TABLES = ("tenants", "learners", "posts", "answers", "cards")
+SERIAL_TABLES = ("tenants", "learners", "posts", "answers", "cards", "deliveries")
 
 
 class Dialect:

@@ -1,0 +1,117 @@
+"""Part 3: a burst of signed button clicks through Slack's HTTP path to the real app.
+
+studybot runs in HTTP mode (bench/slack.py). An admin posts a drill in each of 500
+channels; then 2,000 learners click an answer on 5 posts each: 10,000 signed
+block_actions requests, started evenly over about 5 seconds, each on its own, as
+Slack would send them. Measured: how long each click waited for its
+acknowledgement (Slack drops a click not acknowledged within 3 s), and, once the
+bot is done, how many answers are in its database (each exactly once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.common import percentile, say
+from bench.slack import ADMIN, Signed, click, letters, post_drills, start_bot
+from tests.harness.fake_slack import FakeSlack
+
+ACK_LIMIT = 3.0
+
+
+async def measure(folder: Path, quick: bool) -> dict[str, Any]:
+    clicks, learners, posts, spread = (1_000, 200, 100, 2.0) if quick else (10_000, 2_000, 500, 5.0)
+    per = clicks // learners
+    database = folder / "burst.db"
+    async with FakeSlack() as fake:
+        fake.add_user(ADMIN, "boss", is_admin=True)
+        bot = await start_bot(fake, database)
+        sender = Signed(bot.url, fake.signing_secret)
+        try:
+            messages = await post_drills(fake, sender, [f"C{n:04d}" for n in range(posts)])
+            say(f"burst: {len(messages)} drills posted; {clicks} clicks over {spread:.0f} s")
+            plan = []
+            for n in range(learners):
+                for k in range(per):
+                    message = messages[(n * 7 + k * (posts // per)) % posts]
+                    choices = letters(message)
+                    plan.append((message, choices[n % len(choices)], f"U{n:05d}"))
+            random.Random(5).shuffle(plan)
+            latencies: list[float] = []
+            failures: Counter[str] = Counter()
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+
+            async def send(i: int, item: tuple[Any, str, str]) -> None:
+                await asyncio.sleep(max(0.0, started + i * spread / len(plan) - loop.time()))
+                message, letter, user = item
+                try:
+                    status, took = await sender.post(
+                        click(message, letter, user, fake.response_url())
+                    )
+                except Exception as error:  # counted: a click that got no answer at all
+                    failures[type(error).__name__] += 1
+                    return
+                if status != 200:
+                    failures[f"HTTP {status}"] += 1
+                latencies.append(took)
+
+            await asyncio.gather(*(send(i, item) for i, item in enumerate(plan)))
+            sent = loop.time() - started
+            expected = len({(m.ts, user) for m, _, user in plan})
+            recorded, duplicates, done = await _recorded(database, expected, started, loop)
+        finally:
+            await sender.close()
+            status, bot_rss = await bot.stop()
+    in_time = sum(1 for s in latencies if s < ACK_LIMIT) - failures.total()
+    say(
+        f"burst: p99 ack {percentile(latencies, 0.99) * 1000:.0f} ms, "
+        f"{recorded}/{expected} recorded, bot peak RSS {bot_rss:.0f} MB"
+    )
+    return {
+        "clicks": len(plan),
+        "learners": learners,
+        "posts": len(messages),
+        "sent_over_s": sent,
+        "acked_in_time": max(0, in_time),
+        "ack_p50_ms": percentile(latencies, 0.5) * 1000,
+        "ack_p99_ms": percentile(latencies, 0.99) * 1000,
+        "ack_max_ms": max(latencies, default=float("nan")) * 1000,
+        "failures": dict(failures),
+        "expected": expected,
+        "recorded": recorded,
+        "duplicates": duplicates,
+        "recorded_within_s": done,
+        "bot_exit": status,
+        "peak_rss_mb_bot": bot_rss,
+    }
+
+
+async def _recorded(
+    database: Path, expected: int, started: float, loop: asyncio.AbstractEventLoop
+) -> tuple[int, int, float]:
+    """Answers in the bot's database once it is done (all there, or no change for 10 s)."""
+
+    def count() -> tuple[int, int]:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            (rows,) = db.execute("SELECT count(*) FROM answers").fetchone()
+            (twice,) = db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM answers GROUP BY post_id, learner_id"
+                " HAVING count(*) > 1)"
+            ).fetchone()
+        return int(rows), int(twice)
+
+    last, since = -1, time.monotonic()
+    while True:
+        rows, twice = await asyncio.to_thread(count)
+        if rows >= expected or time.monotonic() - since > 10:
+            return rows, twice, loop.time() - started
+        if rows != last:
+            last, since = rows, time.monotonic()
+        await asyncio.sleep(0.2)

@@ -1,0 +1,106 @@
+"""Part 6: a drill fired in 2,000 Slack channels at once, against Slack's rate limits.
+
+The database holds 2,000 drill posts whose questions are queued to be said (as the
+drills' firing leaves them, written with raw SQL); `studybot run` starts, catches
+up and its sender delivers them to the fake Slack, which allows about one message
+per second per channel (bursts of 3) and WORKSPACE_RATE per second for the whole
+workspace (bursts of WORKSPACE_BURST), answering 429 with Retry-After beyond that.
+The floor is the time those limits allow for the whole fan-out: the burst at once,
+then the rest at the workspace rate. Measured from the first post the fake sees to
+the last one it accepts; a channel that never gets its question is a lost post.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import say, shipped_bank
+from bench.db import fresh
+from bench.loader import Loader
+from bench.slack import ADMIN, TEAM, start_bot
+from tests.harness.fake_slack import FakeSlack, Pace
+
+WORKSPACE_RATE = 100.0  # messages per second for the whole workspace
+WORKSPACE_BURST = 20
+CHANNEL_PACE = Pace(per_second=1.0, burst=3)
+
+
+async def _queue_drills(database: Path, channels: int) -> None:
+    """Drill posts, one per channel, each with its question waiting to be delivered."""
+    bank = shipped_bank()
+    db = await fresh("sqlite", database.parent, database.stem)
+    now = datetime.now(UTC)
+    loader = await Loader(db).open()
+    await loader.insert(
+        "questions", [(q.id, q.concept, q.content_hash(), True) for q in bank.questions]
+    )
+    await loader.insert("tenants", [(1, "slack", TEAM, "UTC", False, None, "09:00:00")])
+    posts, deliveries = [], []
+    for n in range(channels):
+        question = bank.questions[n % len(bank.questions)].id
+        channel = f"C{n:05d}"
+        posts.append(
+            (n + 1, "drill", 1, channel, question, None, now, now + timedelta(hours=4))
+            + (None, None, None, None, None)
+        )
+        deliveries.append(
+            (n + 1, "question", 1, channel, f"question:{n + 1}", n + 1, None, None, now, now)
+            + (0, None, None)
+        )
+    await loader.insert("posts", posts)
+    await loader.insert("deliveries", deliveries)
+    await loader.close()
+
+
+async def measure(folder: Path, quick: bool) -> dict[str, Any]:
+    channels = 200 if quick else 2_000
+    database = folder / "fanout.db"
+    await _queue_drills(database, channels)
+    floor = max(0.0, (channels - WORKSPACE_BURST) / WORKSPACE_RATE)
+    workspace = Pace(per_second=WORKSPACE_RATE, burst=WORKSPACE_BURST)
+    async with FakeSlack(channel_pace=CHANNEL_PACE, workspace_pace=workspace) as fake:
+        fake.add_user(ADMIN, "boss", is_admin=True)
+        bot = await start_bot(fake, database)
+        try:
+            await fake.wait_for(_all_posted(fake, channels), within=max(60.0, 5 * floor))
+        except AssertionError:
+            pass  # counted below as lost posts
+        finally:
+            _, rss = await bot.stop()
+        accepted = [c for c in fake.calls_to("chat.postMessage") if c.status == 200]
+        refused = len(fake.calls_to("chat.postMessage", status=429))
+        first = min((c.at for c in fake.calls_to("chat.postMessage")), default=0.0)
+        last = max((c.at for c in accepted), default=first)
+    seconds = last - first
+    lost = channels - len({c.args.get("channel") for c in accepted})
+    say(f"fan-out: {channels} channels in {seconds:.1f} s (floor {floor:.1f} s), {lost} lost")
+    return {
+        "channels": channels,
+        "seconds": seconds,
+        "floor_s": floor,
+        "ratio": seconds / floor if floor else float("nan"),
+        "lost": lost,
+        "refused_429": refused,
+        "workspace_rate": WORKSPACE_RATE,
+        "workspace_burst": WORKSPACE_BURST,
+        "peak_rss_mb_bot": rss,
+    }
+
+
+def _all_posted(fake: FakeSlack, channels: int) -> Callable[[], bool]:
+    """A predicate the fake re-checks on every call: each channel has its question."""
+    seen: set[Any] = set()
+    checked = 0
+
+    def done() -> bool:
+        nonlocal checked
+        for call in fake.calls[checked:]:
+            if call.method == "chat.postMessage" and call.status == 200:
+                seen.add(call.args.get("channel"))
+        checked = len(fake.calls)
+        return len(seen) >= channels
+
+    return done
