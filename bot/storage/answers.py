@@ -74,7 +74,8 @@ class AnswerTables(ScoreTables):
         """Learners who answered in the channel since `since`, most recently active first.
 
         With a limit the work is bounded too: only the channel's latest
-        `limit * SAMPLE_ANSWERS_PER_LEARNER` answers are read (newest first, by index).
+        `limit * SAMPLE_ANSWERS_PER_LEARNER` answers are read, newest first (the tenant's
+        answers by time are indexed; another channel's are skipped).
         """
         window = (
             answers.c.tenant_id == tenant_id,

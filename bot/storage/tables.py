@@ -21,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Time,
@@ -202,8 +203,6 @@ answers = Table(
     UniqueConstraint("post_id", "learner_id"),
     Index(None, "tenant_id", "answered_at"),
     Index(None, "learner_id", "answered_at"),
-    # The drill pick's sample: a channel's latest answers, newest first.
-    Index(None, "tenant_id", "channel", "answered_at"),
 )
 
 # Incrementally kept aggregates of the answer log (bot.storage.scores): a board reads
@@ -216,24 +215,26 @@ BOARD_NAME = String().with_variant(String(collation="C"), "postgresql")
 
 
 def _score_table(name: str, *week: Column[Any]) -> Table:
-    key = ["tenant_id", *(c.name for c in week)]
+    # The key starts with the learner, so forgetting or renaming one finds their rows by
+    # it; the board index serves every board. SQLite stores the rows in the key's tree
+    # (no rowid), so an answer writes two trees per score table, not four.
     table = Table(
         name,
         metadata,
-        Column("tenant_id", Integer, ForeignKey("tenants.id"), primary_key=True),
+        Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE")),
+        Column("tenant_id", Integer, ForeignKey("tenants.id")),
         *week,
-        Column(
-            "learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
-        ),
         Column("display_name", BOARD_NAME, nullable=False),
         Column("points", Integer, nullable=False),
         Column("correct", Integer, nullable=False),
         Column("answered", Integer, nullable=False),
-        Index(None, "learner_id"),
+        PrimaryKeyConstraint("learner_id", "tenant_id", *(c.name for c in week)),
+        sqlite_with_rowid=False,
     )
     Index(
         f"ix_{name}_board",
-        *(table.c[k] for k in key),
+        table.c.tenant_id,
+        *(table.c[c.name] for c in week),
         table.c.points.desc(),
         table.c.correct.desc(),
         table.c.display_name,
@@ -244,7 +245,7 @@ def _score_table(name: str, *week: Column[Any]) -> Table:
 
 scores_all = _score_table("scores_all")
 # The week is the Monday of the ISO week, a date in the tenant's zone.
-scores_week = _score_table("scores_week", Column("week_start", Date, primary_key=True))
+scores_week = _score_table("scores_week", Column("week_start", Date))
 
 review_sessions = Table(
     "review_sessions",

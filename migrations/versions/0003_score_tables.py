@@ -1,4 +1,4 @@
-"""Score tables kept beside the answer log, backfilled from it; an index for the drill sample.
+"""Score tables kept beside the answer log, backfilled from it.
 
 Revision ID: 0003
 Revises: 0002
@@ -41,25 +41,20 @@ def _week_of_stored(instant: str | None, zone: str | None) -> str | None:
 
 
 def upgrade() -> None:
-    op.create_index(
-        op.f("ix_answers_tenant_id_channel_answered_at"),
-        "answers",
-        ["tenant_id", "channel", "answered_at"],
-    )
     for name, week in (("scores_all", False), ("scores_week", True)):
-        key = ["tenant_id", *(["week_start"] if week else []), "learner_id"]
-        columns = [sa.Column("tenant_id", sa.Integer(), nullable=False)]
-        if week:
-            columns.append(sa.Column("week_start", sa.Date(), nullable=False))
+        weeks = [sa.Column("week_start", sa.Date(), nullable=False)] if week else []
         op.create_table(
             name,
-            *columns,
             sa.Column("learner_id", sa.Integer(), nullable=False),
+            sa.Column("tenant_id", sa.Integer(), nullable=False),
+            *weeks,
             sa.Column("display_name", BOARD_NAME, nullable=False),
             sa.Column("points", sa.Integer(), nullable=False),
             sa.Column("correct", sa.Integer(), nullable=False),
             sa.Column("answered", sa.Integer(), nullable=False),
-            sa.PrimaryKeyConstraint(*key, name=op.f(f"pk_{name}")),
+            sa.PrimaryKeyConstraint(
+                "learner_id", "tenant_id", *(c.name for c in weeks), name=op.f(f"pk_{name}")
+            ),
             sa.ForeignKeyConstraint(
                 ["tenant_id"], ["tenants.id"], name=op.f(f"fk_{name}_tenant_id_tenants")
             ),
@@ -69,13 +64,14 @@ def upgrade() -> None:
                 name=op.f(f"fk_{name}_learner_id_learners"),
                 ondelete="CASCADE",
             ),
+            sqlite_with_rowid=False,
         )
-        op.create_index(op.f(f"ix_{name}_learner_id"), name, ["learner_id"])
         op.create_index(
             f"ix_{name}_board",
             name,
             [
-                *key[:-1],
+                "tenant_id",
+                *(c.name for c in weeks),
                 sa.text("points DESC"),
                 sa.text("correct DESC"),
                 "display_name",
@@ -125,4 +121,3 @@ def _backfill() -> None:
 def downgrade() -> None:
     op.drop_table("scores_week")
     op.drop_table("scores_all")
-    op.drop_index(op.f("ix_answers_tenant_id_channel_answered_at"), table_name="answers")
