@@ -134,6 +134,7 @@ class AnswerStore(Protocol):
     ) -> list[int]:
         """Most recently active first; with a limit, the work is bounded too."""
         ...
+
     async def leaderboard(
         self, tenant_id: int, since: datetime | None, until: datetime | None, limit: int
     ) -> list[BoardRow]:
