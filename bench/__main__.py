@@ -54,6 +54,7 @@ class Runner:
         self.quick = quick
         self.reps = reps
         self.timeout = timeout
+        self.seconds: dict[str, float] = {}
 
     def command(self, name: str, kind: str, data: Path | None) -> list[str]:
         command = [sys.executable, "-m", "bench.part", name, kind, "--reps", str(self.reps)]
@@ -70,6 +71,7 @@ class Runner:
         )
 
     def finish(self, process: Any, started: float) -> dict[str, Any] | None:
+        name = " ".join(process.args[3:5])
         try:
             out, _ = process.communicate(timeout=max(1.0, self.timeout - (time.time() - started)))
         except subprocess.TimeoutExpired:
@@ -80,6 +82,7 @@ class Runner:
         if process.returncode != 0:
             print(f"  failed with status {process.returncode}", file=sys.stderr)
             return None
+        self.seconds[name] = time.time() - started
         lines = [line for line in out.splitlines() if line.startswith("{")]
         return json.loads(lines[-1]) if lines else None
 
@@ -87,8 +90,7 @@ class Runner:
         return self.finish(self.start(name, kind, data), time.time())
 
 
-def measure(args: argparse.Namespace) -> dict[str, Any]:
-    runner = Runner(args.quick, args.reps, args.timeout)
+def measure(args: argparse.Namespace, runner: Runner) -> dict[str, Any]:
     parts: dict[str, Any] = {}
     wanted = set(args.parts.split(",")) if args.parts else {"1", "2", "3", "4", "5", "6", "7"}
     postgres = _postgres_up()
@@ -161,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.timeout is None:
         args.timeout = 60.0 if args.quick else 400.0
     started = time.time()
-    parts = measure(args)
+    runner = Runner(args.quick, args.reps, args.timeout)
+    parts = measure(args, runner)
     rows = evaluate(parts)
     counted = [row for row in rows if row.met is not None]
     met = sum(1 for row in counted if row.met)
@@ -171,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "machine": machine(),
         "seconds": time.time() - started,
+        "part_seconds": runner.seconds,
         "parts": parts,
         "table": [row.__dict__ for row in rows],
         "targets_met": met,
@@ -183,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(clean(result), indent=1, default=str))
     print()
     print_table(rows)
-    print(f"\nbench took {result['seconds']:.0f} s; results in {args.out}")
+    took = ", ".join(f"{name} {s:.0f}" for name, s in runner.seconds.items())
+    print(f"\nbench took {result['seconds']:.0f} s ({took}); results in {args.out}")
     print(f"targets met: {met}/{len(counted)}")
     return 0
 

@@ -7,6 +7,7 @@ journal and durability settings as the bot's engine.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -122,14 +123,23 @@ async def fresh(kind: str, folder: Path, name: str, revision: str = "head") -> D
     return database
 
 
+_MIGRATING: asyncio.Lock | None = None
+
+
 async def upgrade(url: str, revision: str = "head") -> None:
-    """`alembic upgrade <revision>` on the bot's migrations (bot.storage.migrate goes to head)."""
-    engine = create_engine(url, foreign_keys=False)
-    try:
-        async with engine.connect() as connection, connection.begin():
-            await connection.run_sync(_upgrade, url, revision)
-    finally:
-        await engine.dispose()
+    """`alembic upgrade <revision>` on the bot's migrations (bot.storage.migrate goes to head).
+
+    One at a time: Alembic keeps the migration in progress in module globals.
+    """
+    global _MIGRATING
+    _MIGRATING = _MIGRATING or asyncio.Lock()
+    async with _MIGRATING:
+        engine = create_engine(url, foreign_keys=False)
+        try:
+            async with engine.connect() as connection, connection.begin():
+                await connection.run_sync(_upgrade, url, revision)
+        finally:
+            await engine.dispose()
 
 
 def _upgrade(connection: Connection, url: str, revision: str) -> None:

@@ -51,7 +51,7 @@ async def measure(folder: Path, quick: bool, reps: int) -> dict[str, Any]:
     env["LOG_LEVEL"] = "WARNING"
     # the first start migrates a new database; every later start finds it current
     _run([studybot, "run"], env, folder)
-    runs = 3 if quick else max(reps, 5)
+    runs = 2 if quick else max(reps, 5)
     bare: list[float] = []
     bot: list[float] = []
     rss: list[float] = []
