@@ -54,11 +54,13 @@ class AnswerTables(ScoreTables):
 
     async def answers_for_post(self, post_id: int) -> list[AnswerRecord]:
         """With learner_name and learner_user_id filled in, oldest first."""
-        return await self._answers(answers.c.post_id == post_id)
+        rows = await self._db.all(statements.ANSWERS_FOR_POST, {"post_id": post_id})
+        return [mapping.answer(row) for row in rows]
 
     async def answers_of(self, learner_id: int) -> list[AnswerRecord]:
         """Oldest first."""
-        return await self._answers(answers.c.learner_id == learner_id)
+        rows = await self._db.all(statements.ANSWERS_OF, {"learner_id": learner_id})
+        return [mapping.answer(row) for row in rows]
 
     async def answer_times(self, learner_id: int, since: datetime) -> list[datetime]:
         query = (
@@ -140,15 +142,6 @@ class AnswerTables(ScoreTables):
     @staticmethod
     def _round_posts(round_id: int) -> Any:
         return select(posts.c.id).where(posts.c.round_id == round_id)
-
-    async def _answers(self, *where: Any) -> list[AnswerRecord]:
-        query = (
-            select(answers, learners.c.display_name, learners.c.platform_user_id)
-            .join(learners, learners.c.id == answers.c.learner_id)
-            .where(*where)
-            .order_by(answers.c.answered_at, answers.c.id)
-        )
-        return [mapping.answer(row) for row in await self._rows(query)]
 
     async def _board(self, *where: Any, limit: int | None = None) -> list[BoardRow]:
         points = func.sum(answers.c.points)

@@ -34,8 +34,8 @@ class CardTables(Transaction):
 
     async def cards_of(self, learner_id: int) -> list[StoredCard]:
         """Every card of the learner, retired questions included, by question id."""
-        query = select(cards).where(cards.c.learner_id == learner_id).order_by(cards.c.question_id)
-        return [StoredCard(row.question_id, mapping.card(row)) for row in await self._rows(query)]
+        rows = await self._db.all(statements.CARDS_OF, {"learner_id": learner_id})
+        return [StoredCard(row.question_id, mapping.card(row)) for row in rows]
 
     async def cards_for(
         self, learner_ids: Sequence[int], question_ids: Sequence[str]
@@ -65,8 +65,8 @@ class CardTables(Transaction):
 
     async def due_times(self, learner_id: int, until: datetime) -> list[datetime]:
         """Due instants of the learner's active cards due before `until`, earliest first."""
-        query = self._due(learner_id, cards.c.due < until, cards.c.due).order_by(cards.c.due)
-        return list((await self._db.execute(query)).scalars())
+        rows = await self._db.all(statements.DUE_TIMES, {"learner_id": learner_id, "until": until})
+        return [row.due for row in rows]
 
     def _due(self, learner_id: int, when: Any, *columns: Any) -> Select[Any]:
         return (

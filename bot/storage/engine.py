@@ -32,6 +32,10 @@ _MIGRATION_LOCK = 0x5354_5544
 # An execution option on a connection: its next transaction only reads.
 READONLY = "studybot_readonly"
 
+# Postgres connections per engine: kept open, and opened beyond that under load.
+POOL_SIZE = 5
+POOL_OVERFLOW = 10
+
 # How long a SQLite writer waits for another process's write lock before failing.
 # In one process writers queue on an asyncio.Lock instead (see SqlRepository).
 BUSY_TIMEOUT_MS = 30_000
@@ -68,7 +72,13 @@ def create_engine(
             _SQLITE_UNITS[engine] = units
             event.listen(engine.sync_engine, "engine_disposed", lambda _: units.close())
     else:
-        engine = create_async_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+        engine = create_async_engine(
+            parsed,
+            connect_args=connect_args,
+            pool_pre_ping=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
     return engine
 
 

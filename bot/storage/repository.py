@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,7 +18,13 @@ from bot.storage.answers import AnswerTables
 from bot.storage.cards import CardTables
 from bot.storage.connection import AsyncDb
 from bot.storage.deliveries import DeliveryTables
-from bot.storage.engine import READONLY, open_connection, sqlite_units
+from bot.storage.engine import (
+    POOL_OVERFLOW,
+    POOL_SIZE,
+    READONLY,
+    open_connection,
+    sqlite_units,
+)
 from bot.storage.learners import LearnerTables
 from bot.storage.posts import PostTables
 from bot.storage.questions import QuestionTables
@@ -34,8 +43,9 @@ class SqlRepository:
     write units are committed in groups by one writer per engine and loop (see
     bot.storage.sqlite): read-only units never take the write lock, and a task
     must not open a write unit inside its own write unit (refused at once: it
-    would wait for itself). On Postgres every unit runs at once on its own
-    connection; row locks and constraints decide.
+    would wait for itself). On Postgres units run at once, each on a connection of
+    its own (as many as the pool holds, then first come first served); row locks
+    and constraints decide.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -55,7 +65,7 @@ class SqlRepository:
                 async with units as db:
                     yield SqlUnit(db)
             else:
-                async with open_connection(self._engine) as connection:
+                async with _slots(self._engine).slot(), open_connection(self._engine) as connection:
                     if readonly:
                         await connection.execution_options(
                             **{READONLY: True, "postgresql_readonly": True}
@@ -69,6 +79,52 @@ class SqlRepository:
                 raise
             log.warning("a unit of work failed: %s", error.orig)
             raise StorageBusy(reason) from error
+
+
+class _Slots:
+    """At most `size` units of an engine at once, granted in the order they asked.
+
+    SQLAlchemy's async pool hands a returned connection to whichever task asks next,
+    so under load a waiting unit can be overtaken again and again (seconds, at a
+    hundred concurrent answers). Waiting here instead, first come first served, keeps
+    every wait about as long as the queue ahead of it. A task's nested unit takes no
+    second slot (it would wait for itself).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
+        self.loop = loop
+        self._free = asyncio.Semaphore(size)
+        self._held: dict[asyncio.Task[Any], int] = {}
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        assert task is not None
+        if task in self._held:
+            self._held[task] += 1
+            try:
+                yield
+            finally:
+                self._held[task] -= 1
+            return
+        async with self._free:
+            self._held[task] = 1
+            try:
+                yield
+            finally:
+                del self._held[task]
+
+
+_SLOTS: weakref.WeakKeyDictionary[AsyncEngine, _Slots] = weakref.WeakKeyDictionary()
+
+
+def _slots(engine: AsyncEngine) -> _Slots:
+    loop = asyncio.get_running_loop()
+    found = _SLOTS.get(engine)
+    if found is None or found.loop is not loop:
+        # the pool's connections, but one: the scheduler leader keeps one for its lock
+        found = _SLOTS[engine] = _Slots(loop, max(1, POOL_SIZE + POOL_OVERFLOW - 1))
+    return found
 
 
 _BUSY = {

@@ -18,7 +18,16 @@ from bot.core.records import AnswerRecord
 from bot.core.srs import CardState
 from bot.storage import mapping
 from bot.storage.prepared import Prepared
-from bot.storage.tables import answers, cards, learners, posts, scores_all, scores_week, tenants
+from bot.storage.tables import (
+    answers,
+    cards,
+    learners,
+    posts,
+    questions,
+    scores_all,
+    scores_week,
+    tenants,
+)
 
 ANSWER_COLUMNS = tuple(c.name for c in answers.columns if c.name != "id")
 CARD_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
@@ -83,6 +92,33 @@ GET_CARD = Prepared(
         cards.c.learner_id == bindparam("learner_id"),
         cards.c.question_id == bindparam("question_id"),
     )
+)
+
+
+# The reads of /stats and of a reveal.
+def _answers_where(where: Any) -> Prepared:
+    return Prepared(
+        select(answers, learners.c.display_name, learners.c.platform_user_id)
+        .join(learners, learners.c.id == answers.c.learner_id)
+        .where(where)
+        .order_by(answers.c.answered_at, answers.c.id)
+    )
+
+
+ANSWERS_OF = _answers_where(answers.c.learner_id == bindparam("learner_id"))
+ANSWERS_FOR_POST = _answers_where(answers.c.post_id == bindparam("post_id"))
+CARDS_OF = Prepared(
+    select(cards).where(cards.c.learner_id == bindparam("learner_id")).order_by(cards.c.question_id)
+)
+DUE_TIMES = Prepared(
+    select(cards.c.due)
+    .join_from(cards, questions, questions.c.id == cards.c.question_id)
+    .where(
+        cards.c.learner_id == bindparam("learner_id"),
+        cards.c.due < bindparam("until", type_=cards.c.due.type),
+        questions.c.active,
+    )
+    .order_by(cards.c.due)
 )
 
 SQLITE_ADD_ANSWER = Prepared(

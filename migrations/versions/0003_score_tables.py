@@ -116,6 +116,9 @@ def _backfill() -> None:
         f" GROUP BY a.tenant_id, {week}, a.learner_id) AS g"
         " JOIN learners AS l ON l.id = g.learner_id"
     )
+    # the planner should know the new tables are full before the first board is read
+    for table in ("scores_all", "scores_week"):
+        op.execute(f"ANALYZE {table}")
 
 
 def downgrade() -> None:
