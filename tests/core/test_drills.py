@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -333,3 +334,32 @@ async def test_a_quiet_start_up_only_writes_in_the_board_pass(world: World) -> N
     writers = world.repo.write_units
     await restarted.service.catch_up()
     assert world.repo.write_units == writers + 1
+
+
+async def test_a_retired_question_closes_quietly_and_says_so(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its post closes without a reveal; operators read why in the log."""
+    caplog.set_level(logging.INFO, logger="bot.core")
+    await world.service.drill_now(PLACE, MOD)
+    await world.deliver()
+    [drill] = world.questions("drill")
+    smaller = QuestionBank(
+        world.bank.concepts, tuple(q for q in world.bank.questions if q.id != drill.question_id)
+    )
+    restarted = world.restart(bank=smaller)
+    assert await restarted.service.close_post(drill.post_id or 0) is True
+    assert "post 1 closed without a reveal: its question is retired" in [
+        r.getMessage() for r in caplog.records
+    ]
+
+
+async def test_a_question_of_an_undeclared_concept_shows_its_concept_id(world: World) -> None:
+    """Without a concept title the channel sees the concept's id rather than nothing."""
+    bank = QuestionBank((), world.bank.questions[:3])
+    bare = make_world(bank=bank)
+    await bare.service.sync_questions()
+    await bare.service.drill_now(PLACE, MOD)
+    await bare.deliver()
+    [view] = bare.questions("drill")
+    assert view.concept_title == view.concept == "alpha"

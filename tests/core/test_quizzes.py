@@ -160,7 +160,7 @@ async def test_the_round_ends_with_a_scoreboard(world: World) -> None:
     ]
     assert board.rows[0].points == 21 and board.rows[1].points == 0  # 5 + 2 fast, three times
     assert board.rows[0].platform_user_id == "u-ana"
-    assert isinstance(world.outbox.posts[-1][1], BoardView)
+    assert isinstance(world.outbox.posts[-1][1], BoardView) and world.outbox.posts[-1][0] == PLACE
     await world.service.start_quiz(PLACE, BOB, count=1)  # the channel is free again
 
 

@@ -41,8 +41,9 @@ async def test_advance_to_needs_a_simulated_clock_that_never_goes_back() -> None
         await ManualTimer(SystemClock()).advance_to(datetime(2030, 1, 1, tzinfo=UTC))
     assert str(raised.value) == "advance_to needs a SimulatedClock"
     clock = SimulatedClock(START)
-    with pytest.raises(ValueError, match="never moves backwards"):
+    with pytest.raises(ValueError) as raised:
         clock.set(START - timedelta(seconds=1))
+    assert str(raised.value) == "a simulated clock never moves backwards"
     assert clock.advance(timedelta(minutes=1)) == START + timedelta(minutes=1)
 
 
