@@ -339,13 +339,13 @@ async def test_mastered_cards_count_per_concept(world: World) -> None:
 
 
 async def test_the_forecast_ends_at_local_midnight_after_seven_days(world: World) -> None:
-    """A card due half an hour after the seventh local midnight is not in the forecast."""
+    """A card due 30 seconds after the seventh local midnight is not in the forecast."""
     await drill_answered(world, {ANA: True})
     async with world.repo.unit() as u:
         learner = await u.find_learner(ANA.platform, ANA.user_id)
         assert learner is not None
         [stored] = await u.cards_of(learner.id)
-        edge = datetime(2026, 1, 22, 0, 30, tzinfo=UTC)  # today is 15 Jan (UTC)
+        edge = datetime(2026, 1, 22, 0, 0, 30, tzinfo=UTC)  # today is 15 Jan (UTC)
         await u.save_card(
             learner.id, stored.question_id, dataclasses.replace(stored.card, due=edge)
         )

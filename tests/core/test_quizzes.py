@@ -257,15 +257,19 @@ async def test_a_question_retired_mid_round_is_skipped(world: World) -> None:
 
 async def test_a_fast_right_quiz_answer_is_easy(world: World) -> None:
     """Within the first third of the window a right quiz answer rates Easy; later Good."""
-    first = await start(world, count=2, roster=(ANA,))
+    first = await start(world, count=3, roster=(ANA,))
     assert first.closes_at is not None
     await click(world, ANA)
     second = current(world)
     assert second.closes_at is not None
-    world.clock.advance((second.closes_at - world.clock.now()) / 2)
+    world.clock.advance((second.closes_at - world.clock.now()) * 0.3)  # within a third
+    await click(world, ANA)
+    third = current(world)
+    assert third.closes_at is not None
+    world.clock.advance((third.closes_at - world.clock.now()) / 2)
     await click(world, ANA)
     async with world.repo.unit() as u:
         learner = await u.find_learner(ANA.platform, ANA.user_id)
         assert learner is not None
         ratings = [a.rating for a in await u.answers_of(learner.id)]
-    assert ratings == [Grade.EASY, Grade.GOOD]
+    assert ratings == [Grade.EASY, Grade.EASY, Grade.GOOD]
