@@ -252,3 +252,16 @@ def test_a_database_that_is_down_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"Cannot open the database {url}" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_stats_chart_is_a_png_that_opens(tmp_path: Path) -> None:
+    """The issue's one-liner: a quiz answer, then /stats names a PNG file that opens as an image."""
+    from matplotlib import image
+
+    result = studybot(tmp_path / "c.db", "run", script="/as ana\n/quiz\na\n/stats\n")
+    assert result.returncode == 0, result.stderr
+    [line] = [x for x in result.stdout.splitlines() if x.strip().startswith("Chart: ")]
+    chart = Path(line.split("Chart: ", 1)[1])
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    height, width, _ = image.imread(chart).shape
+    assert width > 400 and height > 200
