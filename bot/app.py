@@ -118,6 +118,7 @@ def core_config(settings: Settings) -> CoreConfig:
         drill_grace=settings.drill_grace,
         quiz_count=settings.quiz_count,
         quiz_base_seconds=settings.quiz_base_seconds,
+        fsrs_fuzzing=True,
     )
 
 

@@ -14,7 +14,10 @@ from bot.core.views import ReceiptView
 
 
 class ChannelAnswers:
-    def __init__(self, repo: Repository, questions: Questions, clock: Clock, timer: Timer) -> None:
+    def __init__(
+        self, repo: Repository, questions: Questions, clock: Clock, timer: Timer, fuzz: bool = False
+    ) -> None:
+        self.fuzz = fuzz
         self.repo = repo
         self.questions = questions
         self.clock = clock
@@ -81,6 +84,7 @@ class ChannelAnswers:
             channel=post.channel,
             post_id=post.id,
             window=window,
+            fuzz=self.fuzz,
         )
         if post.round_id is not None and await self._everyone_answered(u, post):
             self.timer.close_at(post.id, now)

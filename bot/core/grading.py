@@ -32,12 +32,13 @@ async def grade(
     channel: str,
     post_id: int | None = None,
     window: timedelta = timedelta(0),
+    fuzz: bool = False,
 ) -> Graded:
     """Review the card (wrong: Again; right: Good, or Easy within `easy_within`) and log it."""
     correct = choice == question.answer
     rating = grade_for(correct, latency, easy_within)
     before = await u.get_card(learner_id, question.id) or new_card(now)
-    after = review(before, rating, now)
+    after = review(before, rating, now, fuzz)
     answer = AnswerRecord(
         learner_id=learner_id,
         question_id=question.id,

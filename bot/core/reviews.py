@@ -82,6 +82,7 @@ class Reviews:
                 kind="review",
                 tenant_id=session.tenant_id,
                 channel=place.channel,
+                fuzz=self.config.fsrs_fuzzing,
             )
             items = list(session.items)
             items[index] = replace(item, choice=choice, answered_at=now)

@@ -75,7 +75,7 @@ class StudyService:
         rng = rng or random.Random()
         questions = Questions(bank)
         self.questions = questions
-        answers = ChannelAnswers(repo, questions, clock, timer)
+        answers = ChannelAnswers(repo, questions, clock, timer, config.fsrs_fuzzing)
         reviews = Reviews(repo, questions, clock, config)
         rounds = QuizRounds(repo, questions, clock, timer, config, rng)
         drills = Drills(repo, questions, clock, timer, config, rng)

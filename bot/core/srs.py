@@ -15,6 +15,9 @@ import fsrs
 from bot.core.clock import as_utc
 
 _SCHEDULER = fsrs.Scheduler(enable_fuzzing=False)
+# Production spreads due dates a little so cards learned together do not all come due
+# together; tests keep it off (the default) so schedules are exact.
+_FUZZED = fsrs.Scheduler(enable_fuzzing=True)
 
 
 class Grade(IntEnum):
@@ -58,11 +61,12 @@ def grade_for(correct: bool, latency: timedelta | None, easy_within: timedelta |
     return Grade.GOOD
 
 
-def review(card: CardState, grade: Grade, now: datetime) -> CardState:
-    """The card's next state after a review at `now`."""
+def review(card: CardState, grade: Grade, now: datetime, fuzz: bool = False) -> CardState:
+    """The card's next state after a review at `now` (due dates spread when `fuzz`)."""
     now = as_utc(now)
     before = _to_fsrs(card)
-    after, _ = _SCHEDULER.review_card(before, fsrs.Rating(int(grade)), now)
+    scheduler = _FUZZED if fuzz else _SCHEDULER
+    after, _ = scheduler.review_card(before, fsrs.Rating(int(grade)), now)
     return CardState(
         state=int(after.state),
         step=after.step,

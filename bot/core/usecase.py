@@ -25,6 +25,7 @@ class CoreConfig:
     review_batch: int = 10
     review_idle: timedelta = timedelta(minutes=30)  # a review session ends after this long idle
     reveal_names: int = 10  # correct answerers named in a reveal before "and N more"
+    fsrs_fuzzing: bool = False  # on in production (bot/app.py), off in tests
 
 
 class Questions:

@@ -61,3 +61,19 @@ def test_naive_datetimes_are_refused() -> None:
     """Times are aware UTC everywhere: a naive datetime is an error, not a guess."""
     with pytest.raises(ValueError, match="naive"):
         srs.new_card(datetime(2026, 1, 1))
+
+
+def test_fuzzing_spreads_due_dates_only_when_asked() -> None:
+    """Production spreads a long interval's due date; without fuzz the schedule is exact."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.core.srs import Grade, new_card, review
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    card = new_card(start)
+    for day in range(0, 60, 6):  # several good reviews: a long interval, where fuzz applies
+        card = review(card, Grade.GOOD, start + timedelta(days=day))
+    at = start + timedelta(days=61)
+    exact = {review(card, Grade.GOOD, at).due for _ in range(5)}
+    spread = {review(card, Grade.GOOD, at, fuzz=True).due for _ in range(40)}
+    assert len(exact) == 1 and len(spread) > 1
