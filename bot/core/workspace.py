@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from bot.core.clock import Clock
+from bot.core.errors import BadInput
 from bot.core.ports import Place, Repository, Timer, Who
 from bot.core.records import DEFAULT_BOARD_TIME, NewDelivery, Tenant
 from bot.core.schedules import check_zone, last_fire_at_or_before
@@ -64,6 +65,8 @@ class Workspace:
     ) -> TenantSettingsView:
         """The weekly board's day (0 = Monday; None turns it off) and local time."""
         require_manager(who, "change the weekly board")
+        if day is not None and not 0 <= day <= 6:
+            raise BadInput("The weekly board's day is Monday (0) to Sunday (6), or off.")
         async with self.repo.unit() as u:
             tenant = await u.ensure_tenant(
                 place.platform, place.tenant, self.config.default_timezone

@@ -225,3 +225,16 @@ async def test_the_board_follows_a_zone_changed_by_the_first_drill(world: World)
     await answer_a_drill(world, ANA)
     await world.timer.advance_to(datetime(2026, 1, 19, 8, 1, tzinfo=UTC))
     assert len(weekly(world)) == 1
+
+
+async def test_a_weekly_board_day_out_of_range_is_refused() -> None:
+    """Day 7 is not a weekday: refused with the reason, and the board keeps its setting."""
+    from bot.core.errors import BadInput
+    from tests.core.conftest import PLACE, make_world
+
+    world = make_world()
+    await world.service.sync_questions()
+    boss = Who("test", "u-boss", "Boss", can_manage=True)
+    with pytest.raises(BadInput, match="Monday \\(0\\) to Sunday \\(6\\)"):
+        await world.service.set_weekly_board(PLACE, boss, 7)
+    assert (await world.service.tenant_settings(PLACE)).board_day == 0
