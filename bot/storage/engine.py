@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util.concurrency import await_
 
 from bot import faults
 from bot.core.errors import StorageUnavailable
@@ -35,6 +37,8 @@ READONLY = "studybot_readonly"
 # Postgres connections per engine: kept open, and opened beyond that under load.
 POOL_SIZE = 5
 POOL_OVERFLOW = 10
+# A pooled connection idle longer than this is pinged before use (see _check_before_use).
+PING_AFTER_IDLE = 1.0
 
 # How long a SQLite writer waits for another process's write lock before failing.
 # In one process writers queue on an asyncio.Lock instead (see SqlRepository).
@@ -73,12 +77,9 @@ def create_engine(
             event.listen(engine.sync_engine, "engine_disposed", lambda _: units.close())
     else:
         engine = create_async_engine(
-            parsed,
-            connect_args=connect_args,
-            pool_pre_ping=True,
-            pool_size=POOL_SIZE,
-            max_overflow=POOL_OVERFLOW,
+            parsed, connect_args=connect_args, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
         )
+        _check_before_use(engine.sync_engine)
     return engine
 
 
@@ -257,6 +258,33 @@ def sqlite_units(engine: AsyncEngine) -> SqliteUnits | None:
 def in_a_file(url: URL) -> bool:
     database = url.database
     return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+
+def _check_before_use(engine: Engine) -> None:
+    """Replace a pooled Postgres connection that died (a failover, a restart) before use.
+
+    SQLAlchemy's pre-ping costs three round trips on asyncpg (BEGIN, a ping, ROLLBACK)
+    at every checkout, a third of an answer's. Here a connection the driver knows is
+    closed (the server said so) is replaced without asking; one back in the pool for
+    more than PING_AFTER_IDLE seconds is asked with one `SELECT 1` (simple protocol,
+    so poolers in transaction mode take it too); one in use a moment ago is trusted.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        if driver.is_closed():
+            raise DisconnectionError("the server closed the connection")
+        if time.monotonic() - record.info.get("returned_at", 0.0) < PING_AFTER_IDLE:
+            return
+        try:
+            await_(driver.execute("SELECT 1"))
+        except Exception as error:
+            raise DisconnectionError(str(error)) from error
 
 
 def _configure_sqlite(engine: Engine, *, foreign_keys: bool, busy_timeout_ms: int) -> None:

@@ -5,7 +5,8 @@ costs about 100 µs before SQLite sees it; built once, about 25 µs; handed to t
 `sqlite3` cursor as the SQL SQLAlchemy compiled for it, a few µs. A `Prepared`
 keeps that compiled form per dialect, with the bind and result conversions of
 its column types (so an instant is still stored and read as UtcDateTime does).
-On Postgres it runs through SQLAlchemy as any statement (asyncpg prepares it).
+On Postgres it goes to asyncpg the same way once the unit's transaction has begun
+(bot.storage.connection.AsyncDb).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql import Executable, Select
+from sqlalchemy.types import TypeDecorator
 
 Convert = Callable[[Any], Any] | None
 
@@ -56,7 +59,7 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled:
     if isinstance(statement, Select):
         columns = list(statement.selected_columns)
         shape = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]
-        results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+        results = [_result(c.type, dialect) for c in columns]
 
         def row(values: Sequence[Any]) -> Any:
             return shape(*(f(v) if f else v for f, v in zip(results, values, strict=True)))
@@ -65,17 +68,50 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled:
     return Compiled(str(compiled), names, binds, defaults, row)
 
 
-def run_on_sqlite(
-    connection: sqlite3.Connection, compiled: Compiled, parameters: dict[str, Any]
-) -> sqlite3.Cursor:
+def _values(compiled: Compiled, parameters: dict[str, Any]) -> tuple[Any, ...]:
     try:
         given = [parameters[n] if n in parameters else compiled.defaults[n] for n in compiled.names]
-        values = tuple(f(v) if f else v for f, v in zip(compiled.binds, given, strict=True))
+        return tuple(f(v) if f else v for f, v in zip(compiled.binds, given, strict=True))
     except Exception as error:  # a value its column type refuses, as SQLAlchemy reports it
         message = f"({type(error).__module__}.{type(error).__name__}) {error}"
         raise StatementError(message, compiled.sql, parameters, error) from error
+
+
+def _result(column_type: Any, dialect: Dialect) -> Convert:
+    """How a raw value of `column_type` becomes what SQLAlchemy would return.
+
+    sqlite3 hands back text for instants and dates, and SQLAlchemy's processors parse
+    it; asyncpg hands back Python values already, and only our own TypeDecorators
+    (UtcDateTime) have something left to do.
+    """
+    if dialect.name != "postgresql":
+        return column_type.dialect_impl(dialect).result_processor(dialect, None)  # type: ignore[no-any-return]
+    if isinstance(column_type, TypeDecorator):
+
+        def decorated(value: Any) -> Any:
+            return column_type.process_result_value(value, dialect)
+
+        return decorated
+    return None
+
+
+def run_on_sqlite(
+    connection: sqlite3.Connection, compiled: Compiled, parameters: dict[str, Any]
+) -> sqlite3.Cursor:
+    values = _values(compiled, parameters)
     try:
         return connection.execute(compiled.sql, values)
     except sqlite3.Error as error:
         # the same exception SQLAlchemy would raise (OperationalError, IntegrityError...)
         raise DBAPIError.instance(compiled.sql, values, error, sqlite3.Error) from error
+
+
+async def run_on_asyncpg(
+    connection: Any, method: str, compiled: Compiled, parameters: dict[str, Any]
+) -> Any:
+    """`fetchrow`, `fetch`, `fetchval` or `execute` on an asyncpg connection."""
+    values = _values(compiled, parameters)
+    try:
+        return await getattr(connection, method)(compiled.sql, *values)
+    except asyncpg.PostgresError as error:
+        raise DBAPIError.instance(compiled.sql, values, error, asyncpg.PostgresError) from error
