@@ -132,7 +132,7 @@ def evaluate(parts: dict[str, Any]) -> list[Row]:
         during = _get(reads, "one", "answering")
         table.add(
             "4",
-            f"{name}: 10 answerers while boards are read (p99 vs alone)",
+            f"{name}: 10 answerers while boards are read (p99 vs alone, median)",
             during,
             lambda d: (
                 f"{_ms(d['during_reads']['p99_ms'])} vs {_ms(d['alone']['p99_ms'])}"
