@@ -230,10 +230,11 @@ async def drive(
         for pair in todo:
             if time.perf_counter() - started > cap_seconds:
                 return
-            # each answer arrives on its own, as a request would: the loop may run
-            # others first (an answer that never waits would otherwise run them all)
-            await asyncio.sleep(0)
+            # each answer arrives on its own, as a request would, and waits its turn on
+            # the loop (counted: a caller would wait too); without that, an answer that
+            # never waits would let one task run them all back to back
             begun = time.perf_counter()
+            await asyncio.sleep(0)
             try:
                 await answer(pair)
             except Exception as error:  # counted: a failure is a figure of the benchmark

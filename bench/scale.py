@@ -301,8 +301,8 @@ async def _answering_during_reads(service: Any, size: Size, quick: bool) -> dict
                 remaining[0] -= 1
                 post_id, n = next(pairs)
                 who = Who("slack", f"U{n:05d}", f"learner {n:05d}")
-                await asyncio.sleep(0)  # arriving on its own, as a request would
                 begun = time.perf_counter()
+                await asyncio.sleep(0)  # arriving on its own, as a request would
                 try:
                     await service.record_answer(place, who, post_id, n % choices[post_id])
                 except Exception as error:  # counted
