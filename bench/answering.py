@@ -252,10 +252,37 @@ async def measure(kind: str, folder: Path, quick: bool, reps: int) -> dict[str, 
     burst_n = {10: 300, 100: 500} if quick else {10: 3_000, 100: 3_000}
     cap = 20.0 if quick else 60.0
     now = datetime.now(UTC)
-    service_db, raw_db = await asyncio.gather(
-        fresh(kind, folder, "answers_service"), fresh(kind, folder, "answers_raw")
-    )
-    await asyncio.gather(populate(service_db, now), populate(raw_db, now))
+    service_db = await fresh(kind, folder, "answers_service")
+    raw_db: Database | None = None
+    try:
+        raw_db = await fresh(kind, folder, "answers_raw")
+        await asyncio.gather(populate(service_db, now), populate(raw_db, now))
+        runs, ratios = await _repetitions(service_db, raw_db, kind, reps, serial_n, burst_n, cap)
+    finally:
+        await service_db.drop()
+        if raw_db is not None:
+            await raw_db.drop()
+    return {
+        "learners": LEARNERS,
+        "posts": len(shipped_bank().questions),
+        "runs": {name: pooled(found) for name, found in runs.items()},
+        "ratios": {name: median(values) for name, values in ratios.items()},
+        "ratio_reps": ratios,
+        "ceiling": "raw sqlite3, serial"
+        if kind == "sqlite"
+        else f"raw asyncpg (1 connection serial, a pool of {POSTGRES_POOL} concurrent)",
+    }
+
+
+async def _repetitions(
+    service_db: Database,
+    raw_db: Database,
+    kind: str,
+    reps: int,
+    serial_n: int,
+    burst_n: dict[int, int],
+    cap: float,
+) -> tuple[dict[str, list[Latencies]], dict[str, list[float]]]:
     service = ServiceRun(service_db)
     await service.service.sync_questions()
     raw_serial: Any = RawSqlite(raw_db) if kind == "sqlite" else await RawPostgres(raw_db).open(1)
@@ -303,15 +330,4 @@ async def measure(kind: str, folder: Path, quick: bool, reps: int) -> dict[str, 
         await raw_serial.close()
         if raw_pool is not None:
             await raw_pool.close()
-        await service_db.drop()
-        await raw_db.drop()
-    return {
-        "learners": LEARNERS,
-        "posts": len(shipped_bank().questions),
-        "runs": {name: pooled(found) for name, found in runs.items()},
-        "ratios": {name: median(values) for name, values in ratios.items()},
-        "ratio_reps": ratios,
-        "ceiling": "raw sqlite3, serial"
-        if kind == "sqlite"
-        else f"raw asyncpg (1 connection serial, a pool of {POSTGRES_POOL} concurrent)",
-    }
+    return runs, ratios
