@@ -25,7 +25,6 @@ from bench.targets import Row, evaluate
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
 BEFORE = HERE / "before.json"
-SLACK_READY = Path(os.environ.get("STUDYBOT_SLACK_DONE", "/work/notes/SLACK_DONE"))
 
 
 def machine() -> dict[str, Any]:
@@ -120,10 +119,9 @@ def measure(args: argparse.Namespace, runner: Runner) -> dict[str, Any]:
             remove_folder(data)
     if "7" in wanted:
         parts["startup"] = runner.run("startup")
-    slack = SLACK_READY.exists() or args.slack
-    if "3" in wanted and slack:
+    if "3" in wanted:
         parts["burst"] = runner.run("burst")
-    if "6" in wanted and slack:
+    if "6" in wanted:
         parts["fanout"] = runner.run("fanout")
     return parts
 
@@ -154,7 +152,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default 5, quick 1)")
     parser.add_argument("--parts", help="comma-separated part numbers, e.g. 1,2,7")
     parser.add_argument("--label", default="run", help="'before' also writes bench/before.json")
-    parser.add_argument("--slack", action="store_true", help="run parts 3 and 6 without waiting")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per part")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
