@@ -23,7 +23,8 @@ from bot.config import SHIPPED_QUESTIONS, Settings
 from bot.core.clock import Clock, SimulatedClock, SystemClock
 from bot.core.delivery import PlatformNotRunning
 from bot.core.errors import StudyError
-from bot.core.packs import Problem, load_bank
+from bot.core.pack_bank import BankCache, load_bank
+from bot.core.pack_nodes import Problem
 from bot.core.ports import ChannelView, Outbox, Place
 from bot.core.questions import QuestionBank
 from bot.core.records import SyncReport
@@ -143,8 +144,11 @@ async def build(
     timer: Timer,
     rng: random.Random | None = None,
 ) -> tuple[StudyService, AsyncEngine, QuestionBank, list[Problem], SyncReport]:
-    """Load the bank (refusing an invalid shipped pack), migrate, and wire the service."""
-    bank, warnings = load_bank(SHIPPED_QUESTIONS, settings.question_dirs[1:])
+    """Load the bank (refusing an invalid shipped pack; the shipped bank from its cache
+    while no pack file changed), migrate, and wire the service."""
+    folder = settings.bank_cache_dir
+    cache = BankCache(folder) if folder is not None else None
+    bank, warnings = load_bank(SHIPPED_QUESTIONS, settings.question_dirs[1:], cache)
     for problem in warnings:
         log.warning("%s", problem)
     await migrate(settings.database_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +33,9 @@ class Settings(BaseSettings):
     leader_poll_seconds: float = Field(
         default=10.0, gt=0, le=30, validation_alias="LEADER_POLL_SECONDS"
     )
+    # where start-up keeps the checked shipped bank (bot/core/pack_bank.py);
+    # empty: $XDG_CACHE_HOME/studybot, else ~/.cache/studybot
+    cache_dir: str = Field(default="", validation_alias="STUDYBOT_CACHE_DIR")
     # test seam: SIGKILL the process at a named moment (bot/faults.py); never set in production
     crash_at: str = Field(default="", validation_alias="STUDYBOT_CRASH_AT")
 
@@ -103,6 +107,16 @@ class Settings(BaseSettings):
         """The shipped pack folder first, then each QUESTIONS_PATH folder."""
         extra = [Path(p) for p in self.questions_path.split(":") if p.strip()]
         return [SHIPPED_QUESTIONS, *extra]
+
+    @property
+    def bank_cache_dir(self) -> Path | None:
+        """The folder of the bank cache (None when there is no home folder to put it in)."""
+        if self.cache_dir.strip():
+            return Path(self.cache_dir).expanduser()
+        try:
+            return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "studybot"
+        except RuntimeError:
+            return None
 
     @property
     def drill_grace(self) -> timedelta:

@@ -20,8 +20,8 @@ from typing import TextIO
 
 from bot.config import SHIPPED_QUESTIONS
 from bot.core.bank_rules import bank_report, bank_rule_problems
+from bot.core.pack_files import same_file_key
 from bot.core.pack_rules import TYPES
-from bot.core.pack_yaml import same_file_key
 from bot.core.packs import LoadResult, Problem, check_questions, load_packs, pack_files
 from bot.core.questions import Concept, QuestionBank
 from bot.pack_csv import pack_to_csv, pack_yaml, read_csv, row_node

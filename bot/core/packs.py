@@ -2,9 +2,10 @@
 
 Parsing keeps the line of every mapping, key and list item so that a problem
 reads `path:line: question-id: message`. The per-question rules live in
-bot/core/pack_rules.py; this module reads files, applies the rules across packs
-(ids, near duplicates) and decides what start-up does with bad packs. The rules
-for the shipped bank as a whole live in bot/core/bank_rules.py.
+bot/core/pack_rules.py; this module reads files and applies the rules across packs
+(ids, near duplicates). What start-up does with bad packs, and the cache of the
+checked shipped bank, live in bot/core/pack_bank.py; the rules for the shipped
+bank as a whole in bot/core/bank_rules.py.
 """
 
 from __future__ import annotations
@@ -14,20 +15,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core.bank_rules import BankReport, bank_report, bank_rule_problems
-from bot.core.errors import StudyError
+from bot.core.pack_bank import BankCache, InvalidShippedPack, load_bank
+from bot.core.pack_files import pack_files, read_pack_file
 from bot.core.pack_rules import CheckedQuestion, Problem, check_question, read_pack
-from bot.core.pack_yaml import (
-    MAX_LOADED_QUESTIONS,
-    MAX_PACK_QUESTIONS,
-    pack_files,
-    parse_pack,
-    read_pack_file,
-    same_file_key,
-)
+from bot.core.pack_yaml import MAX_LOADED_QUESTIONS, MAX_PACK_QUESTIONS, parse_pack
 from bot.core.questions import Concept, Question, QuestionBank
 from bot.core.similarity import near_duplicates
 
 __all__ = [
+    "BankCache",
     "BankReport",
     "InvalidShippedPack",
     "LoadResult",
@@ -39,16 +35,6 @@ __all__ = [
     "load_packs",
     "pack_files",
 ]
-
-
-class InvalidShippedPack(StudyError):
-    """A pack shipped with the bot is broken: refuse to start rather than drill bad data."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        count = f"{len(self.problems)} problem{'s' * (len(self.problems) != 1)}"
-        super().__init__(f"The shipped question packs have {count}:\n{lines}")
 
 
 @dataclass(frozen=True)
@@ -201,40 +187,3 @@ def _cross_question_problems(
         problems.append(Problem(item.path, item.line, item.question_id, message))
         rejected.add(index)
     return rejected
-
-
-def load_bank(shipped: Path, extra: Sequence[Path]) -> tuple[QuestionBank, list[Problem]]:
-    """The bank the bot starts with: shipped packs must be valid, bad extra packs are skipped.
-
-    Raises InvalidShippedPack when a shipped pack has any error. An extra pack
-    file with an error is left out whole and named in a warning; an extra
-    question whose id the shipped bank already uses is skipped with a warning.
-    """
-    shipped_result = load_packs([shipped])
-    if not shipped_result.ok:
-        raise InvalidShippedPack([p for p in shipped_result.problems if p.severity == "error"])
-    bank = shipped_result.bank
-    shipped_files = {same_file_key(Path(f)) for f in shipped_result.files}
-    files, path_problems = pack_files(extra)
-    warnings = [replace(p, severity="warning") for p in path_problems]
-    accepted = [f for f in files if same_file_key(f) not in shipped_files]
-    # Dropping one file can break another (it declared a concept the other uses),
-    # so load again until every remaining file is clean.
-    while accepted:
-        result = load_packs(accepted, base=bank)
-        failed = {p.path for p in result.problems if p.severity == "error"}
-        remaining = [f for f in accepted if str(f) not in failed]
-        if len(remaining) == len(accepted):
-            warnings.extend(result.problems)
-            bank = QuestionBank(
-                bank.concepts + result.bank.concepts, bank.questions + result.bank.questions
-            )
-            break
-        for path in sorted(failed):
-            errors = [p for p in result.problems if p.path == path and p.severity == "error"]
-            count = f"{len(errors)} problem{'s' * (len(errors) != 1)}"
-            message = f"pack skipped: {count} (run `studybot questions check`)"
-            warnings.append(Problem(path, 0, None, message, "warning"))
-            warnings.extend(replace(p, severity="warning") for p in errors)
-        accepted = remaining
-    return bank, warnings
