@@ -99,9 +99,9 @@ def fit_priors(first: Mapping[str, bool], questions: Sequence[Question]) -> Prio
     coefficient: the base around logit(PRIOR_DEFAULT), the rest around zero. So a
     newcomer starts at PRIOR_DEFAULT, a concept with few answers stays near the
     learner's overall level, and how they did on harder questions carries over to
-    the hard ones they have not seen, along one trend per difficulty step. That
-    matters because review batches show the easiest questions first: the questions
-    left unseen are the hard ones.
+    the ones they have not seen, along one trend per difficulty step. That matters
+    because review batches show the hardest questions first: the questions left
+    unseen are the easy ones.
     """
     answered = [(q, first[q.id]) for q in questions if q.id in first]
     concepts = list(dict.fromkeys(q.concept for q in questions))

@@ -10,12 +10,14 @@ from bot.core.questions import Question
 from bot.core.srs import CardState, retrievability
 
 DRILL_NO_REPEAT = 10  # a channel's last N drill questions are not repeated while others remain
-UNSEEN_VALUE = 0.6  # how useful an unseen question is to one learner, next to 1 - recall
+# How useful an unseen question is to one learner, next to 1 - recall (+ OVERDUE_BONUS):
+# above a due card the learner still recalls, below one the group failed long ago.
+UNSEEN_VALUE = 0.8
 OVERDUE_BONUS = 0.5
 # The drill pick asks the channel's most recently active learners, at most this many:
 # a big server's pick stays quick and small, and the sample speaks for the channel.
 DRILL_SAMPLE = 500
-REVIEW_EVERY = 5  # a review batch's 1st, 6th, 11th ... card goes to a due card first
+REVIEW_EVERY = 10  # a review batch's 1st, 11th, 21st ... card goes to a due card first
 
 
 def usefulness(card: CardState | None, now: datetime) -> float:
@@ -78,13 +80,17 @@ def pick_quiz_questions(
 
 
 def new_questions(candidates: Sequence[Question], seen: set[str], limit: int) -> list[Question]:
-    """Unseen questions for a review batch: easiest first, taking concepts in turn."""
+    """Unseen questions for a review batch: hardest first, taking concepts in turn.
+
+    The questions a learner is least likely to know already teach the most:
+    bench/LEARNING.md measures hardest first against easiest first.
+    """
     rank: dict[str, int] = {}
     keyed = []
     for q in candidates:
         if q.id in seen:
             continue
         rank[q.concept] = rank.get(q.concept, 0) + 1
-        keyed.append(((q.difficulty, rank[q.concept]), q))
+        keyed.append(((-q.difficulty, rank[q.concept]), q))
     keyed.sort(key=lambda pair: pair[0])
     return [q for _, q in keyed[:limit]]

@@ -26,19 +26,21 @@ async def answer_batch(world: World, right: bool) -> list[tuple[str, bool]]:
     return shown
 
 
-def test_every_fifth_card_prefers_a_due_one() -> None:
-    """Positions 1 and 6 of a ten-card batch go to due cards first; the others to new ones."""
-    assert [p for p in range(1, 11) if selection.due_first(p)] == [1, 6]
+def test_the_first_card_of_every_ten_prefers_a_due_one() -> None:
+    """Position 1 of a ten-card batch goes to a due card first; the others to new ones."""
+    assert [p for p in range(1, 21) if selection.due_first(p)] == [1, 11]
 
 
 async def test_due_cards_do_not_crowd_out_new_questions(world: World) -> None:
-    """Cards failed yesterday are due: the next batch still opens with one of them, brings
-    a second at position 6, and fills the rest with new questions."""
+    """Cards failed yesterday are due: the next batch still opens with one of them and
+    fills the rest with new questions while any remain (the bank has 18: the tenth card
+    falls back to a due one)."""
     await answer_batch(world, right=False)
     await world.advance(timedelta(days=1))
     shown = await answer_batch(world, right=True)
     reviews = [n for n, (_, before) in enumerate(shown, start=1) if before]
-    assert reviews == [1, 6]
+    assert len(world.bank.questions) == 18
+    assert reviews == [1, 10]
     assert len({qid for qid, _ in shown}) == len(shown) == 10
 
 

@@ -83,10 +83,11 @@ async def test_review_shows_due_cards_before_new_ones(world: World) -> None:
     assert step.next is not None and step.next.question.question_id != question.id
 
 
-async def test_new_questions_come_easiest_first(world: World) -> None:
-    """With nothing due, a new learner starts on the easiest question of the bank."""
+async def test_new_questions_come_hardest_first(world: World) -> None:
+    """With nothing due, a new learner starts on the hardest question of the bank."""
     card = await first_card(world)
-    assert world.question(card.question).difficulty == 1
+    hardest = max(q.difficulty for q in world.bank.questions)
+    assert world.question(card.question).difficulty == hardest > 1
 
 
 async def test_reviews_score_no_points(world: World) -> None:

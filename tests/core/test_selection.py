@@ -15,19 +15,19 @@ from tests.core.conftest import make_question
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def test_new_questions_take_the_easiest_first_and_concepts_in_turn() -> None:
-    """Among equally easy questions, concepts alternate; harder ones come after; seen skipped."""
+def test_new_questions_take_the_hardest_first_and_concepts_in_turn() -> None:
+    """Among equally hard questions, concepts alternate; easier ones come after; seen skipped."""
     pool = [
-        make_question("a1", "a", difficulty=1),
-        make_question("a2", "a", difficulty=1),
-        make_question("a3", "a", difficulty=1),
-        make_question("b1", "b", difficulty=1),
-        make_question("b2", "b", difficulty=1),
-        make_question("hard", "b", difficulty=3),
+        make_question("a1", "a", difficulty=3),
+        make_question("a2", "a", difficulty=3),
+        make_question("a3", "a", difficulty=3),
+        make_question("b1", "b", difficulty=3),
+        make_question("b2", "b", difficulty=3),
+        make_question("easy", "b", difficulty=1),
         make_question("mid", "a", difficulty=2),
     ]
     picked = selection.new_questions(pool, seen={"a2"}, limit=10)
-    assert [q.id for q in picked] == ["a1", "b1", "a3", "b2", "mid", "hard"]
+    assert [q.id for q in picked] == ["a1", "b1", "a3", "b2", "mid", "easy"]
     assert [q.id for q in selection.new_questions(pool, seen=set(), limit=2)] == ["a1", "b1"]
 
 
@@ -64,15 +64,18 @@ def test_mastery_needs_long_term_review_and_three_weeks_of_stability() -> None:
     assert not srs.is_mastered(replace(review, stability=None))
 
 
-def test_an_overdue_card_is_more_useful_than_an_unseen_one() -> None:
-    """Usefulness: unseen 0.6; a card past due adds 0.5 to what the learner forgot."""
+def test_an_unseen_question_sits_between_a_recalled_and_a_forgotten_due_card() -> None:
+    """Usefulness: unseen 0.8; a card past due adds 0.5 to what the learner forgot."""
     card = srs.review(srs.new_card(NOW), srs.Grade.GOOD, NOW)
-    assert selection.usefulness(None, NOW) == selection.UNSEEN_VALUE == 0.6
+    assert selection.usefulness(None, NOW) == selection.UNSEEN_VALUE == 0.8
     later = card.due + timedelta(days=2)
     forgot = 1.0 - srs.retrievability(card, later)
     assert selection.usefulness(card, later) == forgot + 0.5
     before = card.due - timedelta(seconds=1)
     assert selection.usefulness(card, before) == 1.0 - srs.retrievability(card, before)
+    assert selection.usefulness(card, card.due) < selection.UNSEEN_VALUE  # still recalled
+    failed = srs.review(srs.new_card(NOW), srs.Grade.AGAIN, NOW)
+    assert selection.usefulness(failed, NOW + timedelta(days=5)) > selection.UNSEEN_VALUE
 
 
 def test_the_system_clock_is_aware_utc() -> None:
