@@ -13,9 +13,11 @@ from bot.simulate.report import (
     MODEL_NOTE,
     START_MARK,
     Summary,
+    Target,
     render_markdown,
     render_png,
     render_text,
+    score,
     write_section,
 )
 
@@ -67,3 +69,10 @@ def test_the_report_prints_targets_and_keeps_one_results_section(tmp_path: Path)
     chart = tmp_path / "learning.png"
     render_png(summary, chart)
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_row_shown_beside_the_targets_is_not_counted() -> None:
+    """The sampled-exam error is shown for information; only real targets count."""
+    rows = [Target("a", "1", "x", True), Target("b", "2", "", None), Target("c", "3", "y", False)]
+    assert score(rows) == "targets met: 1/2"
+    assert [t.mark for t in rows] == ["met", "shown", "NOT met"]
