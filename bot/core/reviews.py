@@ -33,7 +33,7 @@ class Reviews:
         self.config = config
 
     async def start_review(self, place: Place, who: Who) -> ReviewCardView | None:
-        """A new batch: due cards first (most overdue), then unseen questions; None if nothing."""
+        """A new batch, mixed as selection.due_first says; None if nothing is left to show."""
         now = self.clock.now()
         async with self.repo.unit() as u:
             tenant = await u.ensure_tenant(
