@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql import Executable, Select
@@ -110,6 +109,8 @@ async def run_on_asyncpg(
     connection: Any, method: str, compiled: Compiled, parameters: dict[str, Any]
 ) -> Any:
     """`fetchrow`, `fetch`, `fetchval` or `execute` on an asyncpg connection."""
+    import asyncpg  # here, not at the top: a SQLite start-up does without it
+
     values = _values(compiled, parameters)
     try:
         return await getattr(connection, method)(compiled.sql, *values)
