@@ -14,7 +14,7 @@ from bot import __version__, faults
 from bot.config import Settings, load_settings
 from bot.core.clock import SimulatedClock, SystemClock, as_utc
 from bot.core.errors import StudyError
-from bot.packs_cli import add_questions_parser
+from bot.pack_args import add_questions_parser
 from bot.simulate.command import add_simulate_parser
 
 

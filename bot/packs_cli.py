@@ -1,33 +1,28 @@
 """`studybot questions check|report|list|import|export-csv`: question packs from a terminal.
 
-bot/cli.py mounts these with add_questions_parser(); `python -m bot.packs_cli`
-runs them alone. Every command returns an exit code and never shows a traceback.
+bot/cli.py mounts these with add_questions_parser() (bot/pack_args.py, which imports
+this module only when a command runs); `python -m bot.packs_cli` runs them alone.
+Every command returns an exit code and never shows a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
 import io
-import logging
-import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.config import SHIPPED_QUESTIONS
 from bot.core.bank_rules import bank_report, bank_rule_problems
 from bot.core.pack_files import same_file_key
 from bot.core.pack_rules import TYPES
 from bot.core.packs import LoadResult, Problem, check_questions, load_packs, pack_files
 from bot.core.questions import Concept, QuestionBank
+from bot.pack_args import add_questions_parser
 from bot.pack_csv import pack_to_csv, pack_yaml, read_csv, row_node
 from bot.pack_report import points_markdown, print_report, replace_section
-
-log = logging.getLogger(__name__)
 
 # --- check and list -------------------------------------------------------------------
 
@@ -229,30 +224,6 @@ def export_csv(
 # --- argparse -------------------------------------------------------------------------
 
 
-def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn anything unexpected into one line on stderr and exit code 2."""
-
-    @functools.wraps(command)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except KeyboardInterrupt:
-            print("studybot: interrupted", file=sys.stderr)
-            return 130
-        except BrokenPipeError:
-            # The reader (`| head`) went away; keep Python from complaining at exit.
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 1
-        except Exception as exc:
-            log.debug("questions command failed", exc_info=True)
-            detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            print(f"studybot: unexpected error: {detail}", file=sys.stderr)
-            return 2
-
-    return run
-
-
 def _check(args: argparse.Namespace) -> int:
     return check(args.paths, args.shipped, sys.stdout)
 
@@ -285,54 +256,6 @@ def _export(args: argparse.Namespace) -> int:
     if status == 0:  # no half-written file on failure
         args.out.write_text(buffer.getvalue(), encoding="utf-8", newline="")
     return status
-
-
-def add_questions_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `questions check|report|list|import|export-csv` to a CLI's subcommands."""
-    parser = subparsers.add_parser("questions", help="check, count and import question packs")
-    commands = parser.add_subparsers(dest="questions_command", metavar="COMMAND", required=True)
-
-    def add(
-        name: str, handler: Callable[[argparse.Namespace], int], help_text: str
-    ) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument(
-            "--shipped",
-            type=Path,
-            default=SHIPPED_QUESTIONS,
-            metavar="DIR",
-            help="the shipped pack folder (default: the bot's questions/)",
-        )
-        sub.set_defaults(func=_guarded(handler))
-        return sub
-
-    paths_help = "pack files or folders (default: the shipped folder)"
-    sub = add("check", _check, "validate packs; one line per problem")
-    sub.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=paths_help)
-    sub = add("report", _report, "print the bank report: counts, syllabus points and cues")
-    sub.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=paths_help)
-    sub.add_argument(
-        "--markdown", action="store_true", help="print the syllabus-point table as Markdown"
-    )
-    sub.add_argument(
-        "--readme",
-        type=Path,
-        metavar="FILE",
-        help="rewrite the syllabus-point table between its markers in FILE",
-    )
-    sub = add("list", _list, "count questions per concept and type")
-    sub.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=paths_help)
-    sub.add_argument("--concept", help="only this concept")
-    sub = add("import", _import, "convert a CSV of questions into a pack")
-    sub.add_argument("csv", type=Path, metavar="FILE.csv")
-    sub.add_argument("--concept", required=True, help="the concept every row belongs to")
-    sub.add_argument("--out", type=Path, required=True, metavar="PACK.yaml")
-    sub.add_argument("--title", help="declare --concept in the new pack with this title")
-    sub.add_argument("--force", action="store_true", help="replace --out if it exists")
-    sub = add("export-csv", _export, "write packs as a CSV in the import format")
-    sub.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=paths_help)
-    sub.add_argument("--concept", help="only this concept")
-    sub.add_argument("--out", type=Path, metavar="FILE.csv", help="default: standard output")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
