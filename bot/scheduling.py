@@ -2,7 +2,9 @@
 
 No domain rules live here: jobs call StudyService, which decides what to post
 and refuses to post twice. Jobs are rebuilt from the database at start-up by
-StudyService.catch_up(), which arms this Timer.
+StudyService.catch_up(), which arms this Timer. APScheduler is imported, and its
+scheduler made, when the first job is armed: a start with nothing to schedule
+(a new database) does without it.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
-
 from bot.core.clock import Clock
 from bot.core.records import DrillSchedule, Tenant
 from bot.core.schedules import WEEKDAY_NAMES
 
 if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.date import DateTrigger
+
     from bot.core.service import StudyService
 
 log = logging.getLogger(__name__)
@@ -30,12 +32,20 @@ log = logging.getLogger(__name__)
 
 def drill_trigger(schedule: DrillSchedule) -> CronTrigger:
     """The cron trigger of a schedule, in the schedule's own zone (DST-correct)."""
+    from apscheduler.triggers.cron import CronTrigger
+
     return CronTrigger(
         hour=schedule.local_time.hour,
         minute=schedule.local_time.minute,
         day_of_week=",".join(WEEKDAY_NAMES[d] for d in schedule.weekdays),
         timezone=ZoneInfo(schedule.timezone),
     )
+
+
+def _date(when: datetime) -> DateTrigger:
+    from apscheduler.triggers.date import DateTrigger
+
+    return DateTrigger(run_date=when)
 
 
 class JobScheduler:
@@ -45,7 +55,8 @@ class JobScheduler:
         self.clock = clock
         self.grace = grace
         self.service: StudyService | None = None
-        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._scheduler: AsyncIOScheduler | None = None  # made when the first job is armed
+        self._state = "new"  # then "running", "paused" or "shut down"
         self._due_now: list[int] = []
         self._running: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
         # Only the scheduler leader acts on its timer; a follower ignores what its use cases
@@ -56,6 +67,9 @@ class JobScheduler:
         self.service = service
 
     def start(self) -> None:
+        self._state = "running"
+        if self._scheduler is None:
+            return
         if self._scheduler.running:
             self._scheduler.resume()
         else:
@@ -63,16 +77,28 @@ class JobScheduler:
 
     def pause(self) -> None:
         """Stop acting (the lead was lost): drop every job until start() again."""
-        if self._scheduler.running:
+        self._state = "paused"
+        if self._scheduler is not None and self._scheduler.running:
             self._scheduler.remove_all_jobs()
             self._scheduler.pause()
 
     def shutdown(self) -> None:
-        if self._scheduler.running:
+        self._state = "shut down"
+        if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
     def jobs(self) -> list[str]:
-        return [job.id for job in self._scheduler.get_jobs()]
+        return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
+
+    def _armed(self) -> AsyncIOScheduler:
+        """The scheduler, made (in the state start/pause asked for) when first needed."""
+        if self._scheduler is None:
+            from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+            self._scheduler = AsyncIOScheduler(timezone="UTC")
+            if self._state in ("running", "paused"):
+                self._scheduler.start(paused=self._state == "paused")
+        return self._scheduler
 
     # Timer port
     def close_at(self, post_id: int, when: datetime) -> None:
@@ -84,9 +110,9 @@ class JobScheduler:
             self._due_now.append(post_id)
             self._spawn(self.run_due())
             return
-        self._scheduler.add_job(
+        self._armed().add_job(
             self._close,
-            DateTrigger(run_date=when),
+            _date(when),
             args=[post_id],
             id=f"close:{post_id}",
             replace_existing=True,
@@ -96,7 +122,7 @@ class JobScheduler:
     def watch_schedule(self, schedule: DrillSchedule) -> None:
         if not self.active:
             return
-        self._scheduler.add_job(
+        self._armed().add_job(
             self._fire,
             drill_trigger(schedule),
             args=[schedule.id],
@@ -115,9 +141,9 @@ class JobScheduler:
         if when is None or when <= self.clock.now():
             self._spawn(self._deliver())
             return
-        self._scheduler.add_job(
+        self._armed().add_job(
             self._deliver,
-            DateTrigger(run_date=when),
+            _date(when),
             id=f"deliver:{when.isoformat()}",
             replace_existing=True,
             misfire_grace_time=None,
@@ -130,7 +156,9 @@ class JobScheduler:
         if tenant.board_day is None:
             self._drop(job_id)
             return
-        self._scheduler.add_job(
+        from apscheduler.triggers.cron import CronTrigger
+
+        self._armed().add_job(
             self._boards,
             CronTrigger(
                 hour=tenant.board_time.hour,
@@ -154,7 +182,7 @@ class JobScheduler:
         task.add_done_callback(self._running.discard)
 
     def _drop(self, job_id: str) -> None:
-        if self._scheduler.get_job(job_id) is not None:
+        if self._scheduler is not None and self._scheduler.get_job(job_id) is not None:
             self._scheduler.remove_job(job_id)
 
     async def settle(self) -> None:
