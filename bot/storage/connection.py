@@ -19,8 +19,10 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, CursorResult
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Select
 
-from bot.storage.prepared import Prepared, run_on_asyncpg, run_on_sqlite
+from bot.storage.cache import RowCache
+from bot.storage.prepared import Compiled, Prepared, run_on_asyncpg, run_on_sqlite
 
 
 class Db(Protocol):
@@ -84,7 +86,8 @@ class AsyncDb:
 
     async def first(self, statement: Prepared, parameters: dict[str, Any]) -> Any | None:
         if self._driver is None:
-            return (await self.execute(statement.statement, parameters)).first()
+            row = (await self.execute(statement.statement, parameters)).first()
+            return None if row is None else statement.shaped(row)
         compiled = statement.compiled(self.dialect)
         found = await run_on_asyncpg(self._driver, "fetchrow", compiled, parameters)
         assert compiled.row is not None
@@ -92,7 +95,8 @@ class AsyncDb:
 
     async def all(self, statement: Prepared, parameters: dict[str, Any]) -> list[Any]:
         if self._driver is None:
-            return list((await self.execute(statement.statement, parameters)).all())
+            rows = (await self.execute(statement.statement, parameters)).all()
+            return [statement.shaped(row) for row in rows]
         compiled = statement.compiled(self.dialect)
         found = await run_on_asyncpg(self._driver, "fetch", compiled, parameters)
         assert compiled.row is not None
@@ -113,22 +117,31 @@ class AsyncDb:
 
 
 class LoopDb:
-    """A synchronous SQLite connection used from the event loop (see the module doc)."""
+    """A synchronous SQLite connection used from the event loop (see the module doc).
 
-    def __init__(self, connection: Connection) -> None:
+    A write unit's LoopDb carries its connection's kept rows (bot.storage.cache):
+    cacheable reads are answered from them, and writes that may change them drop them.
+    """
+
+    def __init__(self, connection: Connection, rows: RowCache | None = None) -> None:
         self._connection = connection
         driver = connection.connection.dbapi_connection
         assert isinstance(driver, sqlite3.Connection)
         self._driver: sqlite3.Connection = driver
+        self._rows: RowCache | None = rows
 
     @property
     def dialect(self) -> Dialect:
         return self._connection.dialect
 
     async def execute(self, statement: Any, parameters: Any = None) -> CursorResult[Any]:
+        if self._rows is not None and not isinstance(statement, Select):
+            self._rows.drop()
         return self._connection.execute(statement, parameters)
 
     async def execute_long(self, statement: Any, parameters: Any = None) -> CursorResult[Any]:
+        if self._rows is not None:
+            self._rows.drop()
         result = await asyncio.to_thread(self._connection.execute, statement, parameters)
         return result
 
@@ -147,6 +160,18 @@ class LoopDb:
 
     async def first(self, statement: Prepared, parameters: dict[str, Any]) -> Any | None:
         compiled = statement.compiled(self.dialect)
+        rows = self._rows
+        if rows is None or not statement.cacheable:
+            return self._first(compiled, parameters)
+        key = (statement, compiled.given(parameters))
+        found = rows.get(key)
+        if found is None:
+            found = self._first(compiled, parameters)
+            if found is not None:
+                rows.keep(key, found)
+        return found
+
+    def _first(self, compiled: Compiled, parameters: dict[str, Any]) -> Any | None:
         found = run_on_sqlite(self._driver, compiled, parameters).fetchone()
         assert compiled.row is not None
         return None if found is None else compiled.row(found)
@@ -158,9 +183,15 @@ class LoopDb:
         return [compiled.row(row) for row in found]
 
     async def scalar(self, statement: Prepared, parameters: dict[str, Any]) -> Any | None:
+        self._written(statement)
         compiled = statement.compiled(self.dialect)
         found = run_on_sqlite(self._driver, compiled, parameters).fetchone()
         return None if found is None else found[0]
 
     async def run(self, statement: Prepared, parameters: dict[str, Any]) -> None:
+        self._written(statement)
         run_on_sqlite(self._driver, statement.compiled(self.dialect), parameters).fetchall()
+
+    def _written(self, statement: Prepared) -> None:
+        if self._rows is not None and statement.drops_cache:
+            self._rows.drop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -321,4 +322,15 @@ def _begin_explicitly(engine: Engine) -> None:
         # (WAL gives them a snapshot). Writers begin IMMEDIATE: a deferred transaction
         # that reads and then writes fails at once with "database is locked" when
         # another writer committed in between; this way it waits on busy_timeout.
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+        driver = connection.connection.dbapi_connection
+        if not isinstance(driver, sqlite3.Connection):
+            connection.exec_driver_sql(begin)  # aiosqlite (migrations, the engine's tests)
+            return
+        # A unit's own connection (bot.storage.sqlite): straight to sqlite3. Through
+        # SQLAlchemy's execution the BEGIN cost several times the indexed statements of
+        # an answer; failing, it raises what SQLAlchemy would ("database is locked").
+        try:
+            driver.execute(begin)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(begin, (), error, sqlite3.Error) from error

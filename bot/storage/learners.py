@@ -42,20 +42,19 @@ class LearnerTables(ScoreTables):
             # A concurrent unit created them since our select.
             learner = await self.find_learner(platform, user_id)
             assert learner is not None
-        if learner.display_name != display_name:
-            await self._db.execute(
-                update(learners)
-                .where(learners.c.id == learner.id)
-                .values(display_name=display_name)
-            )
-            await self._rename_in_scores(learner.id, display_name)
+        if learner.display_name == display_name:
+            return learner
+        await self._db.execute(
+            update(learners).where(learners.c.id == learner.id).values(display_name=display_name)
+        )
+        await self._rename_in_scores(learner.id, display_name)
         return replace(learner, display_name=display_name)
 
     async def find_learner(self, platform: str, user_id: str) -> Learner | None:
-        row = await self._db.first(
+        learner: Learner | None = await self._db.first(
             statements.FIND_LEARNER, {"platform": platform, "user_id": user_id}
         )
-        return mapping.learner(row) if row else None
+        return learner
 
     async def get_learner(self, learner_id: int) -> Learner | None:
         row = await self._first(select(learners).where(learners.c.id == learner_id))

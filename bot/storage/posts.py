@@ -35,8 +35,8 @@ class PostTables(Transaction):
         return mapping.post(row)
 
     async def get_post(self, post_id: int) -> Post | None:
-        row = await self._db.first(statements.GET_POST, {"id": post_id})
-        return mapping.post(row) if row else None
+        post: Post | None = await self._db.first(statements.GET_POST, {"id": post_id})
+        return post
 
     async def set_post_message(self, post_id: int, message_id: str) -> None:
         await self._db.execute(

@@ -15,11 +15,13 @@ import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql import Executable, Select
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.types import TypeDecorator
 
 Convert = Callable[[Any], Any] | None
@@ -32,23 +34,64 @@ class Compiled:
     binds: tuple[Convert, ...]
     defaults: dict[str, Any]  # values the statement carries itself (LIMIT's OFFSET 0)
     row: Callable[[Sequence[Any]], Any] | None  # raw row -> a row with typed attributes
+    # the given parameters in placeholder order (a tuple, or the value itself for one)
+    given: Callable[[dict[str, Any]], Any]
+    converted: tuple[int, ...]  # positions whose column type converts the value
+
+
+# The tables whose rows a SQLite write connection may keep between units (see
+# bot.storage.cache): a Prepared reading them may be `cacheable`; one writing them
+# drops what was kept.
+CACHEABLE_TABLES = frozenset({"tenants", "posts", "learners"})
 
 
 class Prepared:
-    """A statement with bound parameters, compiled once per dialect."""
+    """A statement with bound parameters, compiled once per dialect.
 
-    def __init__(self, statement: Executable) -> None:
+    `record`: what a SELECT's rows become (a core record) before they are returned.
+    `cacheable`: a SELECT of at most one row by key from CACHEABLE_TABLES, which a
+    SQLite write connection may answer from the rows it has kept.
+    """
+
+    def __init__(
+        self,
+        statement: Executable,
+        *,
+        record: Callable[[Any], Any] | None = None,
+        cacheable: bool = False,
+    ) -> None:
         self.statement = statement
+        self.record = record
         self._compiled: dict[str, Compiled] = {}
+        # Whether running it must drop the rows a write connection kept: an INSERT,
+        # UPDATE or DELETE of a cacheable table does (answers, cards, scores do not). A
+        # SELECT does not; one with data-modifying CTEs runs on Postgres only, which
+        # keeps no rows.
+        if isinstance(statement, UpdateBase):
+            written = getattr(statement.table, "name", None)
+            self.drops_cache = written is None or written in CACHEABLE_TABLES
+        else:
+            self.drops_cache = not isinstance(statement, Select)
+        if cacheable:
+            assert isinstance(statement, Select), "only a SELECT can be answered from kept rows"
+            tables = {table.name for table in statement.get_final_froms()}  # type: ignore[attr-defined]
+            assert tables <= CACHEABLE_TABLES, tables
+        self.cacheable = cacheable
 
     def compiled(self, dialect: Dialect) -> Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            found = self._compiled[dialect.name] = _compile(self.statement, dialect)
+            found = self._compiled[dialect.name] = _compile(self.statement, dialect, self.record)
         return found
 
+    def shaped(self, row: Any) -> Any:
+        """A row SQLAlchemy returned, as the statement's rows are returned."""
+        return row if self.record is None else self.record(row)
 
-def _compile(statement: Executable, dialect: Dialect) -> Compiled:
+
+def _compile(
+    statement: Executable, dialect: Dialect, record: Callable[[Any], Any] | None
+) -> Compiled:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     names = tuple(compiled.positiontup or ())
     binds = tuple(
@@ -59,18 +102,32 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled:
         columns = list(statement.selected_columns)
         shape = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]
         results = [_result(c.type, dialect) for c in columns]
+        made: Callable[[Any], Any] = record or (lambda found: found)
 
         def row(values: Sequence[Any]) -> Any:
-            return shape(*(f(v) if f else v for f, v in zip(results, values, strict=True)))
+            return made(shape(*(f(v) if f else v for f, v in zip(results, values, strict=True))))
 
     defaults = {name: compiled.binds[name].value for name in names}
-    return Compiled(str(compiled), names, binds, defaults, row)
+    given = itemgetter(*names) if names else (lambda _: ())
+    converted = tuple(i for i, bind in enumerate(binds) if bind is not None)
+    return Compiled(str(compiled), names, binds, defaults, row, given, converted)
 
 
 def _values(compiled: Compiled, parameters: dict[str, Any]) -> tuple[Any, ...]:
     try:
-        given = [parameters[n] if n in parameters else compiled.defaults[n] for n in compiled.names]
-        return tuple(f(v) if f else v for f, v in zip(compiled.binds, given, strict=True))
+        try:
+            given = compiled.given(parameters)
+        except KeyError:  # a value the statement carries itself
+            given = compiled.given({**compiled.defaults, **parameters})
+        if len(compiled.names) == 1:
+            given = (given,)
+        if not compiled.converted:
+            return given  # type: ignore[no-any-return]
+        values = list(given)
+        binds = compiled.binds
+        for i in compiled.converted:
+            values[i] = binds[i](values[i])  # type: ignore[misc]
+        return tuple(values)
     except Exception as error:  # a value its column type refuses, as SQLAlchemy reports it
         message = f"({type(error).__module__}.{type(error).__name__}) {error}"
         raise StatementError(message, compiled.sql, parameters, error) from error

@@ -44,6 +44,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from bot.storage.cache import INFO_KEY, RowCache, drop_kept_rows
 from bot.storage.connection import LoopDb
 
 BATCH_UNITS = 256  # at most this many units share one COMMIT
@@ -108,6 +109,15 @@ class SqliteUnits:
         @event.listens_for(self.engine, "after_cursor_execute")
         def _after(*args: Any) -> None:
             source.dispatch.after_cursor_execute(*args)
+
+        # A rollback may undo what kept rows were read after (bot.storage.cache).
+        @event.listens_for(self.engine, "rollback")
+        def _rolled_back(connection: Connection) -> None:
+            drop_kept_rows(connection.info)
+
+        @event.listens_for(self.engine, "rollback_savepoint")
+        def _rolled_back_to(connection: Connection, *_: Any) -> None:
+            drop_kept_rows(connection.info)
 
         begin(self.engine)
         self.busy_timeout = busy_timeout_ms / 1000
@@ -175,6 +185,7 @@ class Writer:
         self._task: asyncio.Task[None] | None = None
         self._holder: asyncio.Task[Any] | None = None  # the task whose unit runs now
         self._connection: Connection | None = None
+        self._rows = RowCache()  # what self._connection keeps (bot.storage.cache)
         self._sync_seconds = 0.0  # how long COMMIT has taken lately (a moving average)
 
     @asynccontextmanager
@@ -199,7 +210,7 @@ class Writer:
             transaction = await self._begin(connection)
             self._holder = me
             try:
-                yield LoopDb(connection)
+                yield LoopDb(connection, self._rows)
             except BaseException:
                 self._holder = None
                 transaction.rollback()  # nothing to sync: it is quick
@@ -246,7 +257,7 @@ class Writer:
         self._holder = me
         savepoint = connection.begin_nested() if in_savepoint else None
         try:
-            yield LoopDb(connection)
+            yield LoopDb(connection, self._rows)
         except BaseException as error:
             self._holder = None
             if savepoint is None:
@@ -371,6 +382,7 @@ class Writer:
             raw = connection.connection.dbapi_connection
             assert raw is not None
             raw.execute("PRAGMA busy_timeout=0")
+            self._rows = connection.info[INFO_KEY] = RowCache()
         return connection
 
     def _next(self) -> Turn | None:
@@ -386,10 +398,14 @@ class Writer:
         pause = 0.001
         while True:
             try:
-                return connection.begin()
+                transaction = connection.begin()
             except OperationalError as error:
                 if "locked" not in str(error.orig).lower() or time.monotonic() > deadline:
                     raise
+            else:
+                # kept rows are good only if no other connection committed since
+                self._rows.check(connection.connection.dbapi_connection)  # type: ignore[arg-type]
+                return transaction
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
 

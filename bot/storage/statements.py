@@ -72,20 +72,29 @@ def _card_values() -> dict[str, Any]:
     return values
 
 
-# The reads of every answer.
+# The reads of every answer. Those of tenants, posts and learners may be answered
+# from the rows a SQLite write connection keeps (bot.storage.cache).
 FIND_TENANT = Prepared(
     select(tenants).where(
         tenants.c.platform == bindparam("platform"),
         tenants.c.external_id == bindparam("external_id"),
-    )
+    ),
+    record=mapping.tenant,
+    cacheable=True,
 )
-GET_TENANT = Prepared(select(tenants).where(tenants.c.id == bindparam("id")))
-GET_POST = Prepared(select(posts).where(posts.c.id == bindparam("id")))
+GET_TENANT = Prepared(
+    select(tenants).where(tenants.c.id == bindparam("id")), record=mapping.tenant, cacheable=True
+)
+GET_POST = Prepared(
+    select(posts).where(posts.c.id == bindparam("id")), record=mapping.post, cacheable=True
+)
 FIND_LEARNER = Prepared(
     select(learners).where(
         learners.c.platform == bindparam("platform"),
         learners.c.platform_user_id == bindparam("user_id"),
-    )
+    ),
+    record=mapping.learner,
+    cacheable=True,
 )
 GET_CARD = Prepared(
     select(cards).where(

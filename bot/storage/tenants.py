@@ -34,14 +34,14 @@ class TenantTables(ScoreTables):
         return self._seen(mapping.tenant(row))
 
     async def find_tenant(self, platform: str, external_id: str) -> Tenant | None:
-        row = await self._db.first(
+        tenant = await self._db.first(
             statements.FIND_TENANT, {"platform": platform, "external_id": external_id}
         )
-        return self._seen(mapping.tenant(row)) if row else None
+        return self._seen(tenant) if tenant else None
 
     async def get_tenant(self, tenant_id: int) -> Tenant | None:
-        row = await self._db.first(statements.GET_TENANT, {"id": tenant_id})
-        return self._seen(mapping.tenant(row)) if row else None
+        tenant = await self._db.first(statements.GET_TENANT, {"id": tenant_id})
+        return self._seen(tenant) if tenant else None
 
     def _seen(self, tenant: Tenant) -> Tenant:
         self._zones[tenant.id] = tenant.timezone
