@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import bot.app
 from bot.cli import main
+
+PLATFORM_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
 
 
 def test_an_invalid_shipped_pack_stops_start_up_before_the_database(
@@ -85,3 +90,35 @@ async def test_the_lifecycle_starts_adapters_before_catching_up_and_stops_in_rev
     assert [d.channel for d in waiting] == ["#c"]  # the platform not running here waits
     await app.stop()
     assert events[-1] == "stop"
+
+
+def test_a_console_start_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """Once the bank is cached, `studybot run` on the console loads no YAML parser, pack
+    tools, APScheduler (nothing to schedule on a new database), asyncpg, pydantic, chat
+    platform, chart or migration library: start-up pays for what it runs."""
+    env = {k: v for k, v in os.environ.items() if k not in PLATFORM_VARIABLES}
+    env.update(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'quick.db'}",
+        STUDYBOT_CACHE_DIR=str(tmp_path / "cache"),
+        LOG_LEVEL="WARNING",
+    )
+    script = (
+        "import sys\nfrom bot.cli import main\nstatus = main(['run'])\n"
+        "print(status, ' '.join(sorted(sys.modules)))"
+    )
+    for _ in range(2):  # the first start migrates the database and fills the cache
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    status, loaded = done.stdout.split(" ", 1)
+    assert status == "0"
+    heavy = ("yaml", "bot.packs_cli", "bot.core.bank_rules", "apscheduler", "asyncpg")
+    heavy += ("pydantic", "discord", "slack_bolt", "matplotlib", "alembic")
+    assert [m for m in loaded.split() if m.split(".")[0] in heavy or m in heavy] == []
