@@ -167,7 +167,7 @@ class Reviews:
 
     async def _available(self, u: Unit, learner_id: int, now: datetime) -> int:
         due = await u.count_due(learner_id, now)
-        seen = len(await u.cards_of(learner_id))
+        seen = len(await u.seen_questions(learner_id))
         return due + max(len(self.questions.bank.questions) - seen, 0)
 
     async def _next_question(
@@ -196,6 +196,6 @@ class Reviews:
     async def _new_question(
         self, u: Unit, learner_id: int, now: datetime, exclude: set[str]
     ) -> Question | None:
-        seen = {c.question_id for c in await u.cards_of(learner_id)} | exclude
+        seen = await u.seen_questions(learner_id) | exclude
         fresh = selection.new_questions(self.questions.bank.questions, seen, limit=1)
         return fresh[0] if fresh else None

@@ -37,6 +37,10 @@ class CardTables(Transaction):
         rows = await self._db.all(statements.CARDS_OF, {"learner_id": learner_id})
         return [StoredCard(row.question_id, mapping.card(row)) for row in rows]
 
+    async def seen_questions(self, learner_id: int) -> set[str]:
+        query = select(cards.c.question_id).where(cards.c.learner_id == learner_id)
+        return {row.question_id for row in await self._rows(query)}
+
     async def cards_for(
         self, learner_ids: Sequence[int], question_ids: Sequence[str]
     ) -> dict[tuple[int, str], CardState]:

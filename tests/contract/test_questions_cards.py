@@ -49,7 +49,8 @@ async def test_sync_questions_is_a_no_op_when_nothing_changed(repo: Repository) 
 
 
 async def test_cards_round_trip(repo: Repository, world: World) -> None:
-    """A saved card reads back equal; saving again replaces it; cards_for filters both ways."""
+    """A saved card reads back equal; saving again replaces it; cards_for filters both ways;
+    seen_questions names the learner's cards only."""
     first = card(T0)
     reviewed = card(T0 + timedelta(days=3), reps=4, last_review=T0)
     async with repo.unit() as unit:
@@ -62,11 +63,13 @@ async def test_cards_round_trip(repo: Repository, world: World) -> None:
         await unit.save_card(world.bob.id, "q2", reviewed)
     async with repo.unit() as unit:
         alice_cards = await unit.cards_of(world.alice.id)
+        alice_seen = await unit.seen_questions(world.alice.id)
         both = await unit.cards_for([world.alice.id, world.bob.id], ["q1", "q2"])
         nothing = await unit.cards_for([], ["q1"])
         no_questions = await unit.cards_for([world.alice.id], [])
     assert loaded == first and missing is None
     assert [(c.question_id, c.card) for c in alice_cards] == [("q1", reviewed), ("q3", first)]
+    assert alice_seen == {"q1", "q3"}
     assert both == {(world.alice.id, "q1"): reviewed, (world.bob.id, "q2"): reviewed}
     assert nothing == {} and no_questions == {}
 

@@ -205,6 +205,9 @@ class FakeUnit:
             if lid == learner_id
         ]
 
+    async def seen_questions(self, learner_id: int) -> set[str]:
+        return {qid for lid, qid in self._t.cards if lid == learner_id}
+
     async def cards_for(
         self, learner_ids: Sequence[int], question_ids: Sequence[str]
     ) -> dict[tuple[int, str], CardState]:
