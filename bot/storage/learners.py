@@ -6,7 +6,6 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, cast, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import JSONB
 
 from bot.core.records import Learner
 from bot.storage import mapping, statements
@@ -96,6 +95,8 @@ class LearnerTables(ScoreTables):
     def _on_roster(self, learner_id: int) -> ColumnElement[bool]:
         """Rounds whose JSON roster lists the learner, in the backend's JSON dialect."""
         if self._db.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB  # here: SQLite does without it
+
             return cast(quiz_rounds.c.roster, JSONB).contains([learner_id])
         members = func.json_each(quiz_rounds.c.roster).table_valued("value")
         return select(members.c.value).where(members.c.value == learner_id).exists()

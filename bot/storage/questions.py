@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import Insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from bot.core.records import QuestionRow, SyncReport
 from bot.storage.tables import questions
@@ -65,6 +65,8 @@ class QuestionTables(Transaction):
     def _insert_new(self) -> Insert:
         """An INSERT that skips ids another process has just added."""
         if self._db.dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql  # here: a SQLite process does without it
+
             return postgresql.insert(questions).on_conflict_do_nothing(index_elements=["id"])
         return sqlite.insert(questions).on_conflict_do_nothing(index_elements=["id"])
 

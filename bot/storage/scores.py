@@ -15,12 +15,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.records import AnswerRecord, BoardRow
 from bot.storage import mapping
 from bot.storage.prepared import Prepared
-from bot.storage.statements import SCORE_COLUMNS, learner_name
+from bot.storage.statements import SCORE_COLUMNS, learner_name, upsert_insert
 from bot.storage.tables import learners, scores_all, scores_week, tenants
 from bot.storage.transaction import Transaction
 from bot.storage.weeks import WEEK_FUNCTION
@@ -104,7 +103,7 @@ def _bump(table: Table, dialect: str) -> Prepared:
     """
     found = _BUMPS.get((table.name, dialect))
     if found is None:
-        insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        insert = upsert_insert(dialect, table)
         values: dict[str, Any] = {
             c.name: bindparam(c.name, type_=c.type) for c in table.c if c.name != "display_name"
         }

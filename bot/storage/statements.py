@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Insert, Select, bindparam, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Insert, Select, Table, bindparam, literal, select
+from sqlalchemy.dialects import sqlite
 
 from bot.core.records import AnswerRecord
 from bot.core.srs import CardState
@@ -28,6 +28,9 @@ from bot.storage.tables import (
     scores_week,
     tenants,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
 
 ANSWER_COLUMNS = tuple(c.name for c in answers.columns if c.name != "id")
 CARD_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
@@ -138,6 +141,15 @@ SQLITE_ADD_ANSWER = Prepared(
 )
 
 
+def upsert_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT, which takes ON CONFLICT (Postgres's imported only for Postgres)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 @cache
 def upsert_card(dialect: str) -> Prepared:
     return Prepared(_upsert_card(dialect))
@@ -145,7 +157,7 @@ def upsert_card(dialect: str) -> Prepared:
 
 def _upsert_card(dialect: str) -> Insert:
     """Insert the card or overwrite its state: one statement either way."""
-    insert = postgresql.insert(cards) if dialect == "postgresql" else sqlite.insert(cards)
+    insert = upsert_insert(dialect, cards)
     statement = insert.values(_card_values())
     return statement.on_conflict_do_update(
         index_elements=["learner_id", "question_id"],
@@ -164,6 +176,8 @@ def _pg_log_answer(with_card: bool) -> Select[Any]:
     The card and score inserts select from the answer's insert, so a repeated answer
     (ON CONFLICT DO NOTHING returns no row) writes nothing at all.
     """
+    from sqlalchemy.dialects import postgresql  # here: a SQLite process does without it
+
     logged = (
         postgresql.insert(answers)
         .values(_answer_values())
