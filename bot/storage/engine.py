@@ -311,6 +311,11 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool, busy_timeout_ms: in
 def _begin_explicitly(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        driver = connection.connection.dbapi_connection
+        if isinstance(driver, sqlite3.Connection) and driver.in_transaction:
+            # The SQLite writer began it on the driver (bot.storage.sqlite): SQLAlchemy's
+            # transaction is this one, nothing to emit.
+            return
         readonly = bool(connection.get_execution_options().get(READONLY, False))
         # query_only makes a write in a read-only unit an error instead of a
         # silent grab of the write lock; it stays set per connection until changed.
@@ -323,7 +328,6 @@ def _begin_explicitly(engine: Engine) -> None:
         # that reads and then writes fails at once with "database is locked" when
         # another writer committed in between; this way it waits on busy_timeout.
         begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"
-        driver = connection.connection.dbapi_connection
         if not isinstance(driver, sqlite3.Connection):
             connection.exec_driver_sql(begin)  # aiosqlite (migrations, the engine's tests)
             return

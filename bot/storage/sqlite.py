@@ -31,17 +31,18 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import sqlite3
 import time
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.pool import NullPool
 
 from bot.storage.cache import INFO_KEY, RowCache, drop_kept_rows
@@ -185,51 +186,25 @@ class Writer:
         self._task: asyncio.Task[None] | None = None
         self._holder: asyncio.Task[Any] | None = None  # the task whose unit runs now
         self._connection: Connection | None = None
+        self._driver: sqlite3.Connection | None = None  # the DBAPI connection under it
         self._rows = RowCache()  # what self._connection keeps (bot.storage.cache)
         self._sync_seconds = 0.0  # how long COMMIT has taken lately (a moving average)
 
-    @asynccontextmanager
-    async def unit(self) -> AsyncIterator[LoopDb]:
+    def unit(self) -> AbstractAsyncContextManager[LoopDb]:
         me = asyncio.current_task()
         if me is not None and me is self._holder:
             raise RuntimeError("a write unit was opened inside another write unit")
         if self._running or self._queue:
-            async with self._queued(me) as db:
-                yield db
-        else:
-            async with self._alone(me) as db:
-                yield db
+            return self._queued(me)
+        return _Alone(self, me)
 
-    @asynccontextmanager
-    async def _alone(self, me: asyncio.Task[Any] | None) -> AsyncIterator[LoopDb]:
-        """The writer was idle: this unit's own transaction, begun and committed here."""
-        self._running = True
-        syncing: asyncio.Future[None] | None = None
+    def _failed(self, connection: Connection, transaction: _Transaction) -> None:
+        """After a failed COMMIT: roll back, or give up on a connection that cannot."""
         try:
-            connection = self._connect()
-            transaction = await self._begin(connection)
-            self._holder = me
-            try:
-                yield LoopDb(connection, self._rows)
-            except BaseException:
-                self._holder = None
-                transaction.rollback()  # nothing to sync: it is quick
-                raise
-            self._holder = None
-            syncing = self._commit(transaction)
-            try:
-                await asyncio.shield(syncing)
-            except Exception:
-                _roll_back(connection, transaction)
-                if connection.invalidated:
-                    self._connection = None
-                raise
-        finally:
-            self._holder = None
-            if syncing is None or syncing.done():
-                self._idle()
-            else:  # cancelled while its COMMIT goes on in a thread: idle once it ends
-                syncing.add_done_callback(lambda _: self._idle())
+            transaction.rollback()
+        except Exception:
+            connection.invalidate()
+            self._connection = None
 
     def _idle(self) -> None:
         self._running = False
@@ -334,9 +309,7 @@ class Writer:
                 raise broken
             await asyncio.shield(self._commit(transaction))
         except BaseException as error:
-            _roll_back(connection, transaction)
-            if connection.invalidated:
-                self._connection = None
+            self._failed(connection, transaction)
             failure = error if isinstance(error, Exception) else RuntimeError("commit cancelled")
             for turn in batch:
                 turn.committed.set_exception(failure)
@@ -347,7 +320,7 @@ class Writer:
             for turn in batch:
                 turn.committed.set_result(None)
 
-    def _commit(self, transaction: Any) -> asyncio.Future[None]:
+    def _commit(self, transaction: _Transaction) -> asyncio.Future[None]:
         """COMMIT, and with synchronous=FULL the fsync of the WAL.
 
         On a disk that syncs in well under a millisecond a round trip to a worker
@@ -366,7 +339,7 @@ class Writer:
             return done
         return asyncio.ensure_future(asyncio.to_thread(self._timed_commit, transaction))
 
-    def _timed_commit(self, transaction: Any) -> None:
+    def _timed_commit(self, transaction: _Transaction) -> None:
         began = time.perf_counter()
         try:
             transaction.commit()
@@ -378,10 +351,11 @@ class Writer:
         connection = self._connection
         if connection is None or connection.closed:
             connection = self._connection = self._units.connect(readonly=False)
+            driver = connection.connection.dbapi_connection
+            assert isinstance(driver, sqlite3.Connection)
+            self._driver = driver
             # BEGIN IMMEDIATE must not block the loop: we retry it ourselves (below)
-            raw = connection.connection.dbapi_connection
-            assert raw is not None
-            raw.execute("PRAGMA busy_timeout=0")
+            driver.execute("PRAGMA busy_timeout=0")
             self._rows = connection.info[INFO_KEY] = RowCache()
         return connection
 
@@ -392,27 +366,110 @@ class Writer:
                 return turn
         return None
 
-    async def _begin(self, connection: Connection) -> Any:
+    async def _begin(self, connection: Connection) -> _Transaction:
         """BEGIN IMMEDIATE without blocking the loop: while another process writes, retry."""
+        driver = self._driver
+        assert driver is not None
         deadline = time.monotonic() + self._units.busy_timeout
         pause = 0.001
         while True:
             try:
-                transaction = connection.begin()
-            except OperationalError as error:
-                if "locked" not in str(error.orig).lower() or time.monotonic() > deadline:
-                    raise
+                driver.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                locked = "locked" in str(error).lower() or "busy" in str(error).lower()
+                if not locked or time.monotonic() > deadline:
+                    raise _as_sqlalchemy("BEGIN IMMEDIATE", error) from error
             else:
                 # kept rows are good only if no other connection committed since
-                self._rows.check(connection.connection.dbapi_connection)  # type: ignore[arg-type]
-                return transaction
+                self._rows.check(driver)
+                return _Transaction(connection, driver, self._rows)
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
 
 
-def _roll_back(connection: Connection, transaction: Any) -> None:
-    """After a failed COMMIT: roll back, or give up on a connection that cannot."""
-    try:
-        transaction.rollback()
-    except Exception:
-        connection.invalidate()
+class _Alone:
+    """A unit that found the writer idle: its own transaction, begun and committed here.
+
+    (The path of every answer on a quiet server, so a class rather than a generator.)
+    """
+
+    __slots__ = ("_me", "_transaction", "_writer")
+
+    def __init__(self, writer: Writer, me: asyncio.Task[Any] | None) -> None:
+        self._writer = writer
+        self._me = me
+
+    async def __aenter__(self) -> LoopDb:
+        writer = self._writer
+        writer._running = True
+        try:
+            connection = writer._connect()
+            self._transaction = await writer._begin(connection)
+        except BaseException:
+            writer._idle()
+            raise
+        writer._holder = self._me
+        return LoopDb(connection, writer._rows)
+
+    async def __aexit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
+        writer = self._writer
+        writer._holder = None
+        transaction = self._transaction
+        syncing: asyncio.Future[None] | None = None
+        try:
+            if error is not None:
+                transaction.rollback()  # nothing to sync: it is quick
+                return
+            syncing = writer._commit(transaction)
+            try:
+                await asyncio.shield(syncing)
+            except Exception:
+                writer._failed(transaction.connection, transaction)
+                raise
+        finally:
+            if syncing is None or syncing.done():
+                writer._idle()
+            else:  # cancelled while its COMMIT goes on in a thread: idle once it ends
+                syncing.add_done_callback(lambda _: writer._idle())
+
+
+class _Transaction:
+    """One transaction of the writer's connection, begun on the driver.
+
+    SQLAlchemy's transaction machinery costs more than an answer's BEGIN and COMMIT,
+    and most units run only prepared statements, straight on the driver. A unit that
+    runs a statement through SQLAlchemy or opens a savepoint makes SQLAlchemy begin
+    its own transaction over this one (its "begin" event finds the driver's open and
+    emits nothing, see engine.py); the transaction is then ended through SQLAlchemy.
+    """
+
+    __slots__ = ("_driver", "_rows", "connection")
+
+    def __init__(self, connection: Connection, driver: sqlite3.Connection, rows: RowCache) -> None:
+        self.connection = connection
+        self._driver = driver
+        self._rows = rows
+
+    def commit(self) -> None:
+        if self.connection.get_transaction() is not None:
+            self.connection.commit()
+            return
+        try:
+            self._driver.commit()
+        except sqlite3.Error as error:
+            raise _as_sqlalchemy("COMMIT", error) from error
+
+    def rollback(self) -> None:
+        self._rows.drop()  # rows read in this transaction may never have been committed
+        if self.connection.get_transaction() is not None:
+            self.connection.rollback()
+        if self._driver.in_transaction:
+            try:
+                self._driver.rollback()
+            except sqlite3.Error as error:
+                raise _as_sqlalchemy("ROLLBACK", error) from error
+
+
+def _as_sqlalchemy(statement: str, error: sqlite3.Error) -> StatementError:
+    """The error SQLAlchemy would have raised (OperationalError for a locked database)."""
+    return DBAPIError.instance(statement, (), error, sqlite3.Error)
