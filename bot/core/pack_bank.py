@@ -62,6 +62,8 @@ def _code_digest() -> bytes:
     """What the checked bank depends on besides the packs: this code, PyYAML, Python."""
     digest = hashlib.sha256(f"{CACHE_FORMAT}\n{sys.version}\n".encode())
     sources = sorted(_CORE.glob("*.py"))
+    if not sources:  # installed without its sources: no way to tell a changed rule
+        raise OSError("the sources of bot/core are not there to digest")
     spec = importlib.util.find_spec("yaml")  # finds the package without importing it
     if spec is not None and spec.origin:
         sources.append(Path(spec.origin))  # its __init__ names its version
