@@ -5,6 +5,11 @@ Use cases queue a delivery in the same transaction as the change that causes it
 from the database when it delivers, records the platform's message id, and on a
 failure tries again later with a growing delay, so nothing queued is lost to a
 platform outage or a restart.
+
+A fan-out (a drill fired in thousands of channels) goes out in a few parallel lanes,
+different channels at once and each channel's messages in order (a question before
+its reveal); the platform's outbox keeps the whole within the platform's rate limits.
+A message is marked delivered right after the platform took it and never tried again.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ FIRST_RETRY = timedelta(seconds=2)
 LAST_RETRY = timedelta(minutes=5)
 STREAK_LOOKBACK = timedelta(days=400)
 RETRY_NOW_LIMIT = 10_000
+Channel = tuple[int, str]  # a tenant's channel: a delivery's (tenant_id, channel)
+LANES = 8  # channels served at once; each platform's outbox paces what they send
 
 
 class PlatformNotRunning(Exception):
@@ -51,6 +58,7 @@ class Sender:
         outbox: Outbox,
         timer: Timer,
         config: CoreConfig,
+        lanes: int = LANES,
     ) -> None:
         self.repo = repo
         self.questions = questions
@@ -58,24 +66,26 @@ class Sender:
         self.outbox = outbox
         self.timer = timer
         self.config = config
+        self.lanes = lanes
         self._lock = asyncio.Lock()  # one pass at a time: a delivery is never sent twice
+        # a channel whose message failed -> that message's id: the channel's later messages
+        # wait for it, in every pass until it is delivered (after a restart every waiting
+        # message is due at once, oldest first, so this need not outlive the process)
+        self._held: dict[Channel, int] = {}
 
     async def deliver_pending(self) -> int:
-        """Deliver every queued message that is due; returns how many were delivered."""
+        """Deliver every queued message that is due; returns how many were delivered.
+
+        Channels are served in parallel lanes, a channel's own messages strictly in order:
+        one lane holds a channel until its due messages are sent or one of them fails.
+        """
         async with self._lock:
             delivered = 0
             while True:
                 async with self.repo.unit(readonly=True) as u:
                     due = await u.due_deliveries(self.clock.now(), BATCH)
-                blocked: set[tuple[int, str]] = set()  # channels with a failure this pass
-                for delivery in due:
-                    where = (delivery.tenant_id, delivery.channel)
-                    if where in blocked:
-                        continue  # keep a channel's messages in order
-                    if await self._deliver(delivery):
-                        delivered += 1
-                    else:
-                        blocked.add(where)
+                sent, blocked = await self._deliver_in_lanes(due)
+                delivered += sent
                 if len(due) < BATCH or blocked:
                     break
             async with self.repo.unit(readonly=True) as u:
@@ -84,6 +94,62 @@ class Sender:
             # rows held back behind a failure in their channel are due now: wait a little
             self.timer.deliver_soon(max(upcoming, self.clock.now() + FIRST_RETRY))
         return delivered
+
+    async def _deliver_in_lanes(self, due: list[Delivery]) -> tuple[int, bool]:
+        """Deliver one batch; how many were delivered, and whether any channel failed.
+
+        A lane that meets an error of our own (the database) finishes nothing more, the
+        other lanes finish the message in hand and stop, then the error is raised: no
+        lane is cancelled between a post and its record.
+        """
+        channels: dict[Channel, list[Delivery]] = {}
+        for delivery in due:  # oldest first, so each channel's list is in order
+            channels.setdefault((delivery.tenant_id, delivery.channel), []).append(delivery)
+        held = await self._held_back(channels)
+        waiting = iter([queue for where, queue in channels.items() if where not in held])
+        delivered = 0
+        blocked = bool(held)
+        errors: list[BaseException] = []
+
+        async def lane() -> None:
+            nonlocal delivered, blocked
+            for queue in waiting:  # the iterator is shared: each channel goes to one lane
+                for delivery in queue:
+                    if errors:
+                        return
+                    where = (delivery.tenant_id, delivery.channel)
+                    try:
+                        done = await self._deliver(delivery)
+                    except Exception as error:
+                        errors.append(error)
+                        return
+                    if not done:
+                        self._held[where] = delivery.id
+                        blocked = True
+                        break  # keep the channel's messages in order behind the failure
+                    if self._held.get(where) == delivery.id:
+                        del self._held[where]
+                    delivered += 1
+
+        await asyncio.gather(*(lane() for _ in range(min(self.lanes, len(channels) - len(held)))))
+        if errors:
+            raise errors[0]
+        return delivered, blocked
+
+    async def _held_back(self, channels: dict[Channel, list[Delivery]]) -> set[Channel]:
+        """The channels of this batch that wait for an earlier failed message not due yet."""
+        held: set[Channel] = set()
+        for where, queue in channels.items():
+            failed = self._held.get(where)
+            if failed is None or queue[0].id <= failed:
+                continue  # nothing failed, or the failed message is due again: it goes first
+            async with self.repo.unit(readonly=True) as u:
+                row = await u.get_delivery(failed)
+            if row is None or row.delivered_at is not None:
+                del self._held[where]  # delivered meanwhile (by another leader)
+            else:
+                held.add(where)
+        return held
 
     async def retry_now(self) -> None:
         """Make every waiting message due now: after a (re)start the platform that failed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -371,3 +372,96 @@ async def test_a_queued_question_that_left_the_bank_is_not_posted(world: World) 
 async def open_ids(world: World) -> set[str]:
     async with world.repo.unit() as u:
         return {p.question_id for p in await u.unrevealed_posts()}
+
+
+class Overlapping(RecordingOutbox):
+    """An outbox whose posts take a few turns of the event loop, as a network call does;
+    it counts how many are in flight at once."""
+
+    def __init__(self, turns: int = 3) -> None:
+        super().__init__()
+        self.turns = turns
+        self.in_flight = 0
+        self.peak = 0
+
+    async def post(self, place: Place, view: ChannelView) -> str:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        for _ in range(self.turns):
+            await asyncio.sleep(0)
+        self.in_flight -= 1
+        return await super().post(place, view)
+
+
+async def test_channels_are_delivered_in_parallel_lanes(world: World) -> None:
+    """Five channels, three lanes: three posts are in flight at once, never more."""
+    outbox = Overlapping()
+    world.service.sender.outbox = outbox
+    world.service.sender.lanes = 3
+    for n in range(5):
+        await world.service.drill_now(Place("test", "guild-1", f"#c{n}"), MOD)
+    assert await world.service.deliver_pending() == 5
+    assert outbox.peak == 3
+    assert sorted(p.channel for p, _ in outbox.posts) == [f"#c{n}" for n in range(5)]
+
+
+async def test_a_channels_messages_keep_their_order_across_lanes(world: World) -> None:
+    """Three drills in each of four channels, queued interleaved, posts taking uneven
+    time: lanes overlap, yet every channel shows its questions in the order queued."""
+    outbox = Overlapping()
+    world.service.sender.outbox = outbox
+    channels = [Place("test", "guild-1", f"#c{n}") for n in range(4)]
+    for _ in range(3):
+        for place in channels:
+            outbox.turns = 1 + len(world.outbox.posts) % 3
+            await world.service.drill_now(place, MOD)
+    assert await world.service.deliver_pending() == 12
+    assert outbox.peak > 1
+    for place in channels:
+        shown = [v.post_id or 0 for p, v in outbox.posts if p == place]
+        assert len(shown) == 3 and shown == sorted(shown)
+
+
+async def test_a_failing_lane_holds_back_its_channel_while_the_others_go_on(
+    world: World,
+) -> None:
+    """One channel's platform call fails while others are in flight: that channel keeps
+    its second message for the retry, every other channel gets both of its messages."""
+
+    class FailingIn(Overlapping):
+        async def post(self, place: Place, view: ChannelView) -> str:
+            if place.channel == "#c1" and self.failures:
+                self.failures -= 1
+                raise ConnectionError("outbox down")
+            return await super().post(place, view)
+
+    outbox = FailingIn()
+    outbox.failures = 1
+    world.service.sender.outbox = outbox
+    for _ in range(2):
+        for n in range(4):
+            await world.service.drill_now(Place("test", "guild-1", f"#c{n}"), MOD)
+    assert await world.service.deliver_pending() == 6
+    assert sorted(p.channel for p, _ in outbox.posts) == ["#c0", "#c0", "#c2", "#c2", "#c3", "#c3"]
+    await world.advance(timedelta(seconds=2))
+    c1 = [v.post_id for p, v in outbox.posts if p.channel == "#c1"]
+    assert c1 == [2, 6], "both of #c1's questions, in order, once each"
+    assert len(outbox.posts) == 8
+
+
+async def test_a_channel_waits_for_its_failed_message_in_every_pass(world: World) -> None:
+    """#study's first question fails; a pass run for another channel before the retry
+    posts that channel's question, not #study's second: #study keeps its order."""
+    world.outbox.failures = 1
+    await world.service.drill_now(PLACE, MOD)
+    await world.service.drill_now(PLACE, MOD)
+    assert await world.service.deliver_pending() == 0
+    await world.service.drill_now(OTHER, MOD)
+    assert await world.service.deliver_pending() == 1
+    assert [(p.channel, v.post_id) for p, v in world.outbox.posts] == [("#other", 3)]
+    await world.advance(timedelta(seconds=2))
+    assert [(p.channel, v.post_id) for p, v in world.outbox.posts] == [
+        ("#other", 3),
+        ("#study", 1),
+        ("#study", 2),
+    ]
