@@ -1,4 +1,5 @@
-"""The per-channel pacer and the event de-duplication, on a hand-moved clock."""
+"""The pacers (per channel, per workspace) and the event de-duplication, on a hand-moved
+clock; the outbox against the fake Slack when the workspace's cap is lower than assumed."""
 
 from __future__ import annotations
 
@@ -6,8 +7,18 @@ import asyncio
 
 import pytest
 
+from bot.adapters.slack.adapter import build_client
 from bot.adapters.slack.listeners import SeenEvents
-from bot.adapters.slack.outbox import ChannelPacer
+from bot.adapters.slack.outbox import (
+    HEADROOM,
+    SLOWDOWN,
+    ChannelPacer,
+    SlackOutbox,
+    WorkspacePacer,
+)
+from bot.core.ports import Place
+from bot.core.views import BoardView
+from tests.harness.fake_slack import FakeSlack, Pace
 
 
 class HandClock:
@@ -60,6 +71,90 @@ async def test_concurrent_posts_to_one_channel_queue_in_order() -> None:
     await asyncio.gather(*(post(n) for n in range(4)))
     assert order == [0, 1, 2, 3]
     assert clock.t - 100.0 == 1.5
+
+
+async def test_a_429_in_a_busy_channel_holds_that_channel_only() -> None:
+    """The channel had just posted, so the 429 may be its own: it waits Retry-After,
+    another channel does not."""
+    clock = HandClock()
+    pacer = ChannelPacer(1, burst=3, margin=0, now=clock.now, sleep=clock.sleep)
+    assert await pacer.wait_turn("C1") is True, "quiet: its whole burst was free"
+    assert await pacer.wait_turn("C1") is False
+    pacer.refused("C1", 2, quiet=False)
+    await pacer.wait_turn("C2")
+    assert clock.slept == []
+    await pacer.wait_turn("C1")
+    assert clock.t - 100.0 == 2.0
+
+
+async def test_a_quiet_channel_gets_its_refused_message_back() -> None:
+    """A 429 in a quiet channel is the workspace's: the channel is not held, and the retry
+    still counts as quiet."""
+    clock = HandClock()
+    pacer = ChannelPacer(1, burst=3, margin=0, now=clock.now, sleep=clock.sleep)
+    assert await pacer.wait_turn("C1") is True
+    pacer.refused("C1", 1, quiet=True)
+    assert await pacer.wait_turn("C1") is True
+    assert clock.slept == []
+
+
+async def test_the_workspace_goes_under_its_cap_with_half_its_burst() -> None:
+    """Cap 10/s, burst 4: two posts at once, then one every 1/9.5 s."""
+    clock = HandClock()
+    pacer = WorkspacePacer(10, burst=4, now=clock.now, sleep=clock.sleep)
+    times = []
+    for _ in range(5):
+        await pacer.wait_turn()
+        times.append(clock.t - 100.0)
+    step = 1 / (10 * HEADROOM)
+    assert times == pytest.approx([0.0, 0.0, step, 2 * step, 3 * step])
+
+
+async def test_a_workspace_429_holds_every_post_and_slows_the_pace() -> None:
+    """Retry-After 1: nothing goes for a second, then at SLOWDOWN of the pace, regained
+    little by little and never past the starting pace."""
+    clock = HandClock()
+    pacer = WorkspacePacer(10, burst=2, now=clock.now, sleep=clock.sleep)
+    turn = await pacer.wait_turn()
+    pacer.refused(1, turn)
+    assert pacer.per_second == pytest.approx(10 * HEADROOM * SLOWDOWN)
+    await pacer.wait_turn()
+    assert clock.t - 100.0 == pytest.approx(1.0)
+    slowed = pacer.per_second
+    clock.t += 2
+    assert slowed < pacer.per_second < 10 * HEADROOM
+    clock.t += 60
+    assert pacer.per_second == pytest.approx(10 * HEADROOM)
+
+
+async def test_one_overrun_met_by_several_lanes_slows_the_workspace_once() -> None:
+    """Three posts on their way together are all refused: one slowdown, not three."""
+    clock = HandClock()
+    pacer = WorkspacePacer(10, burst=6, now=clock.now, sleep=clock.sleep)
+    turns = [await pacer.wait_turn() for _ in range(3)]
+    for turn in turns:
+        pacer.refused(1, turn)
+    assert pacer.per_second == pytest.approx(10 * HEADROOM * SLOWDOWN)
+
+
+async def test_a_lower_workspace_cap_slows_the_outbox_without_losing_or_doubling() -> None:
+    """The outbox assumes 40/s; the workspace allows 20/s. Thirty channels posted at once
+    meet 429s, and each channel still gets its message exactly once, at a slower pace.
+    The client's own 429 retry (sleeping inside the call) is left to edits."""
+    channels = [f"C{n:03d}" for n in range(30)]
+    async with FakeSlack(workspace_pace=Pace(per_second=20, burst=5)) as fake:
+        client = build_client(fake.bot_token, fake.base_url)
+        outbox = SlackOutbox(client, workspace=WorkspacePacer(40, burst=10))
+        board = BoardView("Week of 2026-01-12: final standings", (), kind="weekly")
+        ids = await asyncio.gather(
+            *(outbox.post(Place("slack", "T0FAKE", c), board) for c in channels)
+        )
+        calls = fake.calls_to("chat.postMessage")
+    accepted = [c.args["channel"] for c in calls if c.status == 200]
+    assert sorted(accepted) == channels and len(set(ids)) == len(channels)
+    assert any(c.status == 429 for c in calls)
+    assert outbox.workspace.per_second < 40 * HEADROOM
+    assert len(outbox.client.retry_handlers) > len(outbox.poster().retry_handlers)
 
 
 def test_an_event_id_counts_once() -> None:
