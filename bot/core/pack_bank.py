@@ -111,7 +111,7 @@ class BankCache:
             if not isinstance(data, dict) or data.get("key") != key:
                 return None
             bank = _bank(data["bank"])
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
             log.debug("bank cache not used: %s", error)
             return None
         self.outcome = "hit"

@@ -89,7 +89,7 @@ def test_a_damaged_cache_file_is_ignored_and_replaced(tmp_path: Path) -> None:
     write(shipped, "a.yaml", SHIPPED)
     load_bank(shipped, [], BankCache(tmp_path / "cache"))
     [stored] = (tmp_path / "cache").iterdir()
-    for damage in (stored.read_text()[:100], '{"key": 1}', "[]"):
+    for damage in (stored.read_text()[:100], '{"key": 1}', "[]", "[" * 100_000):
         stored.write_text(damage)
         cache = BankCache(tmp_path / "cache")
         bank, _ = load_bank(shipped, [], cache)
