@@ -6,7 +6,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -16,7 +16,7 @@ from bot.core.errors import StorageBusy
 from bot.core.ports import Unit
 from bot.storage.answers import AnswerTables
 from bot.storage.cards import CardTables
-from bot.storage.connection import AsyncDb
+from bot.storage.connection import AsyncDb, Db
 from bot.storage.deliveries import DeliveryTables
 from bot.storage.engine import (
     POOL_OVERFLOW,
@@ -52,33 +52,66 @@ class SqlRepository:
         self._engine = engine
         self._sqlite = sqlite_units(engine)
 
-    @asynccontextmanager
-    async def unit(self, readonly: bool = False) -> AsyncIterator[Unit]:
+    def unit(self, readonly: bool = False) -> AbstractAsyncContextManager[Unit]:
         """One transaction: commit on normal exit, roll back on error.
 
         A read-only unit cannot write (SQLite: query_only; Postgres: READ ONLY).
-        A write unit returns only once its COMMIT has returned.
+        A write unit returns only once its COMMIT has returned. A database that cannot
+        write now (locked past the busy timeout, a full disk) raises StorageBusy.
         """
+        if self._sqlite is not None:
+            return _SqliteUnit(self._sqlite.read() if readonly else self._sqlite.write(), readonly)
+        return self._postgres_unit(readonly)
+
+    @asynccontextmanager
+    async def _postgres_unit(self, readonly: bool) -> AsyncIterator[Unit]:
         try:
-            if self._sqlite is not None:
-                units = self._sqlite.read() if readonly else self._sqlite.write()
-                async with units as db:
-                    yield SqlUnit(db)
-            else:
-                async with _slots(self._engine).slot(), open_connection(self._engine) as connection:
-                    if readonly:
-                        await connection.execution_options(
-                            **{READONLY: True, "postgresql_readonly": True}
-                        )
-                    async with connection.begin():
-                        yield SqlUnit(AsyncDb(connection))
+            async with _slots(self._engine).slot(), open_connection(self._engine) as connection:
+                if readonly:
+                    await connection.execution_options(
+                        **{READONLY: True, "postgresql_readonly": True}
+                    )
+                async with connection.begin():
+                    yield SqlUnit(AsyncDb(connection))
         except OperationalError as error:
-            reason = _busy_reason(error)
-            if reason is None or (readonly and _wrote_in_readonly_unit(error)):
-                # A write in a read-only unit is a bug in the caller, not a full disk.
+            busy = _busy(error, readonly)
+            if busy is None:
                 raise
-            log.warning("a unit of work failed: %s", error.orig)
-            raise StorageBusy(reason) from error
+            raise busy from error
+
+
+class _SqliteUnit:
+    """A SQLite unit (bot.storage.sqlite) as a Unit; a class rather than a generator, as
+    it is the path of every answer."""
+
+    __slots__ = ("_inner", "_readonly")
+
+    def __init__(self, inner: AbstractAsyncContextManager[Db], readonly: bool) -> None:
+        self._inner = inner
+        self._readonly = readonly
+
+    async def __aenter__(self) -> Unit:
+        try:
+            db = await self._inner.__aenter__()
+        except OperationalError as error:
+            busy = _busy(error, self._readonly)
+            if busy is None:
+                raise
+            raise busy from error
+        return SqlUnit(db)
+
+    async def __aexit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
+        try:
+            await self._inner.__aexit__(kind, error, traceback)
+        except OperationalError as failure:  # the COMMIT, or the unit's own error again
+            busy = _busy(failure, self._readonly)
+            if busy is None:
+                raise
+            raise busy from failure
+        if isinstance(error, OperationalError):
+            busy = _busy(error, self._readonly)
+            if busy is not None:
+                raise busy from error
 
 
 class _Slots:
@@ -134,6 +167,16 @@ _BUSY = {
     "readonly database": "the database file is read-only",
     "no space left": "the disk is full",
 }
+
+
+def _busy(error: OperationalError, readonly: bool) -> StorageBusy | None:
+    """StorageBusy for a database that cannot write now; None for any other error."""
+    reason = _busy_reason(error)
+    if reason is None or (readonly and _wrote_in_readonly_unit(error)):
+        # A write in a read-only unit is a bug in the caller, not a full disk.
+        return None
+    log.warning("a unit of work failed: %s", error.orig)
+    return StorageBusy(reason)
 
 
 def _busy_reason(error: OperationalError) -> str | None:
