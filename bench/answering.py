@@ -5,7 +5,10 @@ points, persistence), on a database with 2,000 learners and one open drill
 post per question of the shipped bank. The ceiling writes the same rows with
 the plain driver into a second database migrated the same way: per answer one
 transaction that selects the card, upserts it and inserts the answer (SQLite:
-`sqlite3`, WAL, synchronous=FULL as the bot; Postgres: asyncpg, prepared).
+`sqlite3`, WAL, synchronous=FULL as the bot; Postgres: asyncpg, prepared). On
+SQLite a second, informational ceiling also writes the two score rows the service
+keeps with each answer, so the table shows what of the gap is those rows' own
+cost in SQLite (B-trees, WAL pages) and what is the service's.
 
 Every repetition runs the ceiling and the service one after the other, so the
 machine's noise hits both; the ratio reported is the median of the per-repetition
@@ -120,13 +123,31 @@ class RawSqlite:
                 INSERT_ANSWER_SQLITE,
                 (learner + 1, question, 1, CHANNEL, post_id, choice, choice == 0, 900, 3, 10, at),
             )
+            self.more(learner + 1, choice == 0, now)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
+    def more(self, learner_id: int, correct: bool, now: datetime) -> None:
+        """Rows beyond the issue's ceiling (none here; see RawSqliteScored)."""
+
     async def close(self) -> None:
         self.connection.close()
+
+
+class RawSqliteScored(RawSqlite):
+    """An informational ceiling: the same rows plus the two score rows the service keeps
+    with every answer (all-time and weekly, as one upsert each, the new row's name read
+    from learners): what the plain driver needs for everything the service writes."""
+
+    def more(self, learner_id: int, correct: bool, now: datetime) -> None:
+        points = 10 if correct else 0
+        week = (now.date() - timedelta(days=now.weekday())).isoformat()  # the tenant is UTC
+        self.connection.execute(BUMP_ALL_SQLITE, (learner_id, 1, learner_id, points, correct))
+        self.connection.execute(
+            BUMP_WEEK_SQLITE, (learner_id, 1, week, learner_id, points, correct)
+        )
 
 
 SELECT_CARD_SQLITE = (
@@ -144,6 +165,21 @@ UPSERT_CARD_SQLITE = (
 INSERT_ANSWER_SQLITE = (
     "INSERT INTO answers (learner_id, question_id, tenant_id, channel, post_id, choice, correct,"
     " latency_ms, rating, points, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+BUMP_ALL_SQLITE = (
+    "INSERT INTO scores_all (learner_id, tenant_id, display_name, points, correct, answered)"
+    " VALUES (?, ?, (SELECT display_name FROM learners WHERE id = ?), ?, ?, 1)"
+    " ON CONFLICT (learner_id, tenant_id) DO UPDATE SET"
+    " points = scores_all.points + excluded.points,"
+    " correct = scores_all.correct + excluded.correct, answered = scores_all.answered + 1"
+)
+BUMP_WEEK_SQLITE = (
+    "INSERT INTO scores_week"
+    " (learner_id, tenant_id, week_start, display_name, points, correct, answered)"
+    " VALUES (?, ?, ?, (SELECT display_name FROM learners WHERE id = ?), ?, ?, 1)"
+    " ON CONFLICT (learner_id, tenant_id, week_start) DO UPDATE SET"
+    " points = scores_week.points + excluded.points,"
+    " correct = scores_week.correct + excluded.correct, answered = scores_week.answered + 1"
 )
 SELECT_CARD_PG = (
     "SELECT id, state, step, stability, difficulty, due, last_review, reps, lapses"
@@ -286,6 +322,7 @@ async def _repetitions(
     service = ServiceRun(service_db)
     await service.service.sync_questions()
     raw_serial: Any = RawSqlite(raw_db) if kind == "sqlite" else await RawPostgres(raw_db).open(1)
+    raw_scored = RawSqliteScored(raw_db) if kind == "sqlite" else None
     raw_pool: Any = None
     if kind == "postgres":
         raw_pool = await RawPostgres(raw_db).open(POSTGRES_POOL)
@@ -300,6 +337,8 @@ async def _repetitions(
     try:
         # untimed: connections opened, statements compiled, caches warm on both sides
         await drive(raw_serial.answer, raw_pairs, WARM_UP, 1, cap)
+        if raw_scored is not None:
+            await drive(raw_scored.answer, raw_pairs, WARM_UP, 1, cap)
         await drive(service.answer, service_pairs, WARM_UP, 1, cap)
         for rep in range(reps):
             ceiling = keep(
@@ -310,6 +349,13 @@ async def _repetitions(
             )
             ratios.setdefault("serial", []).append(ours.rate / ceiling.rate)
             say(f"{kind} rep {rep + 1}: raw {ceiling.rate:.0f}/s, service {ours.rate:.0f}/s serial")
+            if raw_scored is not None:
+                scored = keep(
+                    "raw_scored_serial",
+                    await drive(raw_scored.answer, raw_pairs, serial_n, 1, cap),
+                )
+                ratios.setdefault("serial_scored", []).append(ours.rate / scored.rate)
+                say(f"{kind} rep {rep + 1}: raw with score rows {scored.rate:.0f}/s serial")
             for concurrency, count in burst_n.items():
                 if raw_pool is not None:
                     ceiling = keep(
@@ -328,6 +374,8 @@ async def _repetitions(
     finally:
         await service.close()
         await raw_serial.close()
+        if raw_scored is not None:
+            await raw_scored.close()
         if raw_pool is not None:
             await raw_pool.close()
     return runs, ratios
