@@ -40,6 +40,7 @@ class Call:
     at: float
     status: int = 200
     response: JsonDict = field(default_factory=dict)
+    connection: int = 0  # the caller's port: calls over one kept-alive connection share it
 
 
 @dataclass
@@ -183,6 +184,7 @@ class FakeSlack:
         self.not_in: set[str] = set()  # channels the bot was never invited to
 
         self._rate_limited: dict[str, list[int]] = defaultdict(list)
+        self._observers: dict[str, list[Callable[[JsonDict], None]]] = defaultdict(list)
         self._channel_buckets: dict[str, _Bucket] = {}
         self._workspace_bucket: _Bucket | None = None
         self._changed = asyncio.Condition()
@@ -277,6 +279,10 @@ class FakeSlack:
         self.users[user_id] = user
         return user
 
+    def observe(self, method: str, observer: Callable[[JsonDict], None]) -> None:
+        """Call ``observer(args)`` as each call of ``method`` arrives, before it is answered."""
+        self._observers[method].append(observer)
+
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with 429 and ``Retry-After``."""
         self._rate_limited[method].extend([retry_after] * times)
@@ -357,8 +363,11 @@ class FakeSlack:
         args = await _merged_args(request)
         token = _bearer(request) or args.pop("token", None)
         now = time.monotonic()
-        call = Call(method=method, args=args, token=token, at=now)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        call = Call(method, args, token, now, connection=int(peer[1]) if peer else 0)
         self.calls.append(call)
+        for observer in self._observers.get(method, ()):
+            observer(args)
         try:
             retry_after = self._throttle(method, args, now)
             if retry_after:

@@ -23,53 +23,64 @@ NOT_MINE = "That button is not one of mine; nothing was recorded."
 
 
 def register(app: AsyncApp, deps: Listeners) -> None:
+    # Each listener acks, keeps what its work needs (not the request) and queues the work.
     @app.action(ANSWER)
     async def answer(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        where, user = click_place(body), body["user"]["id"]
+        where, user, value = click_place(body), body["user"]["id"], action.get("value")
         reply = deps.ephemeral(where.channel, user)
-        async with deps.work(reply, "an answer click"):
-            post_id, choice = ids(action.get("value"), 2)
+
+        async def record() -> None:
+            post_id, choice = ids(value, 2)
             who = await deps.people.who(user)
             receipt = await deps.service.record_answer(where, who, post_id, choice)
-            await reply(blocks.receipt(receipt))
+            await reply(blocks.receipt(receipt))  # told only once the answer is committed
+
+        await deps.later(reply, "an answer click", record)
 
     @app.action(REVIEW)
     async def review_answer(
         ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
     ) -> None:
         await ack()
-        reply = responder(respond, replace_original=False)
-        async with deps.work(reply, "a review click"):
-            session_id, position, choice = ids(action.get("value"), 3)
-            who = await deps.people.who(body["user"]["id"])
-            step = await deps.service.answer_review(
-                click_place(body), who, session_id, choice, position
-            )
-            await responder(respond, replace_original=True)(blocks.feedback(step))
+        where, user, value = click_place(body), body["user"]["id"], action.get("value")
+
+        async def step() -> None:
+            session_id, position, choice = ids(value, 3)
+            who = await deps.people.who(user)
+            feedback = await deps.service.answer_review(where, who, session_id, choice, position)
+            await responder(respond, replace_original=True)(blocks.feedback(feedback))
+
+        await deps.later(responder(respond, replace_original=False), "a review click", step)
 
     @app.action(blocks.REVIEW_NEXT_ACTION)
     async def review_next(
         ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
     ) -> None:
         await ack()
-        reply = responder(respond, replace_original=False)
-        async with deps.work(reply, "a next-card click"):
-            (session_id,) = ids(action.get("value"), 1)
-            who = await deps.people.who(body["user"]["id"])
-            card = await deps.service.review_card(click_place(body), who, session_id)
+        where, user, value = click_place(body), body["user"]["id"], action.get("value")
+
+        async def next_card() -> None:
+            (session_id,) = ids(value, 1)
+            who = await deps.people.who(user)
+            card = await deps.service.review_card(where, who, session_id)
             message = blocks.review_done() if card is None else blocks.review_card(card)
             await responder(respond, replace_original=True)(message)
+
+        await deps.later(responder(respond, replace_original=False), "a next-card click", next_card)
 
     @app.action(blocks.FORGET_ACTION)
     async def forget(ack: Any, body: dict[str, Any], respond: Any) -> None:
         await ack()
+        user = body["user"]["id"]
         reply = responder(respond, replace_original=True)
-        async with deps.work(reply, "the forget-me confirmation"):
-            who = await deps.people.who(body["user"]["id"])
-            gone = await deps.service.forget_learner(who)
+
+        async def delete() -> None:
+            gone = await deps.service.forget_learner(await deps.people.who(user))
             text = "Your data is deleted." if gone else "There was no data of yours to delete."
             await reply(blocks.notice(text))
+
+        await deps.later(reply, "the forget-me confirmation", delete)
 
 
 def click_place(body: dict[str, Any]) -> Place:

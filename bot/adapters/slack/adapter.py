@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -22,6 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import actions, commands, events
+from bot.adapters.slack.backlog import InFlight
 from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.outbox import SlackOutbox
 from bot.adapters.slack.people import PLATFORM, People
@@ -33,10 +35,17 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 5
 STOP_GRACE_SECONDS = 10.0
+# connections waiting to be accepted: Slack opens many at once in a burst of clicks, and
+# a connection refused by a full queue is retried by its sender a second or more later
+LISTEN_BACKLOG = 1024
 
 
 def build_client(token: str, base_url: str) -> AsyncWebClient:
-    """The Web API client every Slack call goes through; it retries 429 after Retry-After."""
+    """The Web API client every Slack call goes through; it retries 429 after Retry-After.
+
+    Until ``SlackAdapter.start`` gives it a session, slack_sdk opens a new aiohttp
+    session, and so a new connection, for every call.
+    """
     if not base_url.endswith("/"):
         base_url += "/"  # slack_sdk joins method names onto the base
     return AsyncWebClient(
@@ -86,12 +95,19 @@ class SlackAdapter:
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
 
     async def start(self, service: StudyService) -> None:
+        # one connection pool for every Web API call (bolt's per-request clients share it);
+        # a session per call costs a TCP connection each, which a burst of clicks cannot afford
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.client.timeout)
+        )
+        self.client.session = self._session
         auth = await self.client.auth_test()  # a wrong token fails here, not on the first click
         self.bot_user_id = auth.get("user_id")
         self.listeners = Listeners(service, People(self.client, self.admin_users), self.client)
@@ -104,8 +120,9 @@ class SlackAdapter:
             request_verification_enabled=not self.socket_mode,
             logger=bolt_log,
         )
-        commands.register(app, self.listeners)
+        # bolt tries listeners in this order, each match costing a call: clicks come most
         actions.register(app, self.listeners)
+        commands.register(app, self.listeners)
         events.register(app, self.listeners)
         self.app = app
         if self.socket_mode:
@@ -113,9 +130,12 @@ class SlackAdapter:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("Slack: Socket Mode connected as %s", auth.get("user"))
         else:
-            self._runner = web.AppRunner(app.web_app(path=EVENTS_PATH), handle_signals=False)
+            web_app = app.web_app(path=EVENTS_PATH)
+            web_app.middlewares.append(_counted(self.listeners.backlog.in_flight))
+            self._runner = web.AppRunner(web_app, handle_signals=False, access_log=None)
             await self._runner.setup()
-            await web.TCPSite(self._runner, self.host, self.port).start()
+            site = web.TCPSite(self._runner, self.host, self.port, backlog=LISTEN_BACKLOG)
+            await site.start()
             self.http_port = int(self._runner.addresses[0][1])
             log.info("Slack: HTTP mode on port %s at %s", self.http_port, EVENTS_PATH)
 
@@ -133,6 +153,25 @@ class SlackAdapter:
             self._runner = None
         if self.listeners is not None:
             await self.listeners.finish(STOP_GRACE_SECONDS)
+        if self._session is not None:
+            self.client.session = None
+            await self._session.close()
+            self._session = None
+
+
+def _counted(in_flight: InFlight) -> Any:
+    """aiohttp middleware: every request is in flight until its response is ready."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        in_flight.enter()
+        try:
+            response: web.StreamResponse = await handler(request)
+            return response
+        finally:
+            in_flight.leave()
+
+    return middleware
 
 
 def _secret(value: Any) -> str:

@@ -12,6 +12,7 @@ import json
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -69,8 +70,7 @@ def register(app: AsyncApp, deps: Listeners) -> None:
             reply=responder(respond),
             announce=responder(respond, in_channel=True),
         )
-        async with deps.work(call.reply, f"{COMMAND} {command.get('text', '')}"):
-            await action(call)
+        await deps.later(call.reply, f"{COMMAND} {command.get('text', '')}", partial(action, call))
 
 
 def parse(text: str) -> Action | None:

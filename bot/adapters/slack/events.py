@@ -8,6 +8,7 @@ per ``event_id``, whatever Slack's retries (``X-Slack-Retry-Num``) bring.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -33,43 +34,45 @@ def register(app: AsyncApp, deps: Listeners) -> None:
         if not deps.seen.first(body.get("event_id")) or not is_thread_answer(event):
             return
         channel, user, thread_ts = event["channel"], event["user"], event["thread_ts"]
+        where, text = place(team_of(body, event), channel), event.get("text") or ""
         reply = deps.ephemeral(channel, user, thread_ts)
-        async with deps.work(reply, "a thread reply"):
+
+        async def answer() -> None:
             who = await deps.people.who(user)
-            where = place(team_of(body, event), channel)
             try:
-                receipt = await deps.service.answer_by_message(
-                    where, who, thread_ts, event.get("text") or ""
-                )
+                receipt = await deps.service.answer_by_message(where, who, thread_ts, text)
             except (NotAnAnswer, NothingToAnswer):
                 return  # people talk in threads; only answers to our questions count
             await reply(blocks.receipt(receipt))
+
+        await deps.later(reply, "a thread reply", answer)
 
     @app.event("app_home_opened")
     async def home(body: dict[str, Any], event: dict[str, Any]) -> None:
         if not deps.seen.first(body.get("event_id")) or event.get("tab") != "home":
             return
-        user = event["user"]
+        user, where = event["user"], place(team_of(body, event), HOME_CHANNEL)
 
         async def nowhere(message: SlackMessage) -> None:
             return None  # the home tab has nobody to tell; the log has the detail
 
-        async with deps.work(nowhere, "the App Home tab"):
+        async def publish() -> None:
             who = await deps.people.who(user)
             try:
-                view = await deps.service.stats(place(team_of(body, event), HOME_CHANNEL), who)
+                view = await deps.service.stats(where, who)
             except StudyError as error:
                 log.info("no stats for the home tab of %s: %s", user, error)
                 view = None
             await deps.client.views_publish(user_id=user, view=summaries.home(view))
+
+        await deps.later(nowhere, "the App Home tab", publish)
 
     @app.event("app_mention")
     async def mention(body: dict[str, Any], event: dict[str, Any]) -> None:
         if not deps.seen.first(body.get("event_id")) or not event.get("user"):
             return
         reply = deps.ephemeral(event["channel"], event["user"], event.get("thread_ts"))
-        async with deps.work(reply, "a mention"):
-            await reply(blocks.notice(HELP))
+        await deps.later(reply, "a mention", partial(reply, blocks.notice(HELP)))
 
 
 def is_thread_answer(event: dict[str, Any]) -> bool:

@@ -1,18 +1,18 @@
-"""What every listener group shares: the service, who-is-who, seen events, running work."""
+"""What every listener group shares: the service, who-is-who, seen events, queued work."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.backlog import Backlog, Job
 from bot.adapters.slack.blocks import SlackMessage
 from bot.adapters.slack.people import People
 from bot.adapters.slack.wording import FAILED, NOT_MEMBER, explain
@@ -49,27 +49,26 @@ class SeenEvents:
 
 @dataclass
 class Listeners:
-    """The dependencies of the listener groups (``commands``, ``actions``, ``events``)."""
+    """The dependencies of the listener groups (``commands``, ``actions``, ``events``).
+
+    A listener acknowledges first and hands what follows to ``later``: the backlog's
+    workers run it, so the acknowledgement of a new request never waits for the work
+    of earlier ones.
+    """
 
     service: StudyService
     people: People
     client: AsyncWebClient
     seen: SeenEvents = field(default_factory=SeenEvents)
-    running: set[asyncio.Task[Any]] = field(default_factory=set)
-    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+    backlog: Backlog = field(default_factory=Backlog)
 
-    def __post_init__(self) -> None:
-        self._idle.set()
+    async def later(self, reply: Reply, what: str, job: Job) -> None:
+        """Queue a listener's work after its ack; errors are told to the user politely."""
+        await self.backlog.put(partial(self._run, reply, what, job))
 
-    @asynccontextmanager
-    async def work(self, reply: Reply, what: str) -> AsyncIterator[None]:
-        """Run a listener's work after its ack: tracked for shutdown, errors told politely."""
-        task = asyncio.current_task()
-        if task is not None:
-            self.running.add(task)
-            self._idle.clear()
+    async def _run(self, reply: Reply, what: str, job: Job) -> None:
         try:
-            yield
+            await job()
         except StudyError as error:
             await self._say(reply, explain(error), what)
         except SlackApiError as error:
@@ -81,11 +80,6 @@ class Listeners:
         except Exception:
             log.exception("handling %s failed", what)
             await self._say(reply, FAILED, what)
-        finally:
-            if task is not None:
-                self.running.discard(task)
-            if not self.running:
-                self._idle.set()
 
     async def _say(self, reply: Reply, text: str, what: str) -> None:
         try:
@@ -94,19 +88,12 @@ class Listeners:
             log.exception("could not tell the user why %s failed", what)
 
     async def wait_idle(self) -> None:
-        """Return once no listener is working (those started so far have finished)."""
-        await self._idle.wait()
+        """Return once the work queued so far has been done."""
+        await self.backlog.wait_idle()
 
     async def finish(self, grace: float) -> None:
-        """Let running listeners end (within ``grace`` seconds), then cancel the rest."""
-        pending = [t for t in self.running if t is not asyncio.current_task()]
-        if not pending:
-            return
-        _, late = await asyncio.wait(pending, timeout=grace)
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late)
+        """Do the queued work (for up to ``grace`` seconds), then stop."""
+        await self.backlog.close(grace)
 
     def ephemeral(self, channel: str, user: str, thread_ts: str | None = None) -> Reply:
         """A reply only ``user`` sees in ``channel`` (chat.postEphemeral)."""
