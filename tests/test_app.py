@@ -95,7 +95,7 @@ async def test_the_lifecycle_starts_adapters_before_catching_up_and_stops_in_rev
 def test_a_console_start_imports_only_what_it_uses(tmp_path: Path) -> None:
     """Once the bank is cached, `studybot run` on the console loads no YAML parser, pack
     tools, APScheduler (nothing to schedule on a new database), Postgres driver or dialect,
-    pydantic, chat platform, chart or migration library: start-up pays for what it runs."""
+    chat platform, chart or migration library: start-up pays for what it runs."""
     env = {k: v for k, v in os.environ.items() if k not in PLATFORM_VARIABLES}
     env.update(
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'quick.db'}",
@@ -120,6 +120,6 @@ def test_a_console_start_imports_only_what_it_uses(tmp_path: Path) -> None:
     status, loaded = done.stdout.split(" ", 1)
     assert status == "0"
     heavy = ("yaml", "bot.packs_cli", "bot.core.bank_rules", "apscheduler", "asyncpg")
-    heavy += ("pydantic", "discord", "slack_bolt", "matplotlib", "alembic")
+    heavy += ("discord", "slack_bolt", "matplotlib", "alembic")
     heavy += ("sqlalchemy.dialects.postgresql",)
     assert [m for m in loaded.split() if m.split(".")[0] in heavy or m in heavy] == []

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import Settings, load_settings
 from bot.core.errors import BadInput
 
 NAMES = ("QUIZ_COUNT", "QUIZ_BASE_SECONDS", "LOG_LEVEL", "DATABASE_URL", "SLACK_HTTP_PORT")
@@ -70,11 +71,10 @@ def test_whole_numbers_are_read_as_before(value: object, read: int) -> None:
 
 @pytest.mark.parametrize("value", ["7.5", "0x10", "1e1", "٧", "", "seven", "9" * 5000])
 def test_what_is_not_a_whole_number_is_refused(value: str) -> None:
-    with pytest.raises(SettingsError) as raised:
+    with pytest.raises(ValidationError) as raised:
         Settings(_env_file=None, QUIZ_COUNT=value)
-    [(name, message, given)] = raised.value.problems
-    assert name == "QUIZ_COUNT" and given == value
-    assert message == "Input should be a valid integer, unable to parse string as an integer"
+    [problem] = raised.value.errors()
+    assert problem["loc"] == ("QUIZ_COUNT",) and problem["input"] == value
 
 
 def test_secrets_are_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
