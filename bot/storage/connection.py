@@ -123,9 +123,15 @@ class LoopDb:
     cacheable reads are answered from them, and writes that may change them drop them.
     """
 
-    def __init__(self, connection: Connection, rows: RowCache | None = None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        rows: RowCache | None = None,
+        driver: sqlite3.Connection | None = None,  # the connection's own, when known
+    ) -> None:
         self._connection = connection
-        driver = connection.connection.dbapi_connection
+        if driver is None:
+            driver = connection.connection.dbapi_connection  # type: ignore[assignment]
         assert isinstance(driver, sqlite3.Connection)
         self._driver: sqlite3.Connection = driver
         self._rows: RowCache | None = rows

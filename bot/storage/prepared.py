@@ -15,14 +15,18 @@ import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql import Executable, Select
 from sqlalchemy.sql.dml import UpdateBase
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import Date, TypeDecorator
+
+from bot.storage.tables import UtcDateTime
 
 Convert = Callable[[Any], Any] | None
 
@@ -94,9 +98,7 @@ def _compile(
 ) -> Compiled:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     names = tuple(compiled.positiontup or ())
-    binds = tuple(
-        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    )
+    binds = tuple(_bind(compiled.binds[name].type, dialect) for name in names)
     row = None
     if isinstance(statement, Select):
         columns = list(statement.selected_columns)
@@ -131,6 +133,55 @@ def _values(compiled: Compiled, parameters: dict[str, Any]) -> tuple[Any, ...]:
     except Exception as error:  # a value its column type refuses, as SQLAlchemy reports it
         message = f"({type(error).__module__}.{type(error).__name__}) {error}"
         raise StatementError(message, compiled.sql, parameters, error) from error
+
+
+def _bind(column_type: Any, dialect: Dialect) -> Convert:
+    """How a value of `column_type` goes to the driver, as SQLAlchemy would send it.
+
+    On SQLite an instant and a date become text; SQLAlchemy's way costs about twice
+    what the same text made by isoformat does, and an answer binds four. Ours is used
+    only where it gives SQLAlchemy's text for every sample below.
+    """
+    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if dialect.name != "sqlite" or processor is None:
+        return processor  # type: ignore[no-any-return]
+    ours = _SQLITE_TEXT.get(type(column_type))
+    if ours is None or any(ours(v) != processor(v) for v in _SAMPLES[type(column_type)]):
+        return processor  # type: ignore[no-any-return]
+    return ours
+
+
+_INSTANT = UtcDateTime()
+
+
+def _instant_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = _INSTANT.process_bind_param(value, None)  # type: ignore[arg-type]
+        assert value is not None
+    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+
+
+def _date_text(value: date | None) -> str | None:
+    if value is None:
+        return None
+    if type(value) is not date:  # a datetime: SQLAlchemy's own way
+        return _SQLITE_DATE(value)  # type: ignore[misc, no-any-return]
+    return value.isoformat()
+
+
+_SQLITE_DATE = Date().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+_SQLITE_TEXT: dict[type, Callable[[Any], Any]] = {UtcDateTime: _instant_text, Date: _date_text}
+_SAMPLES: dict[type, tuple[Any, ...]] = {
+    UtcDateTime: (
+        None,
+        datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(999, 3, 4, 5, 6, 7, 890, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+    ),
+    Date: (None, date(2026, 1, 5), date(999, 12, 31), datetime(2026, 1, 5, 7, 8, tzinfo=UTC)),
+}
 
 
 def _result(column_type: Any, dialect: Dialect) -> Convert:

@@ -307,7 +307,9 @@ class Writer:
         try:
             if broken is not None:
                 raise broken
-            await asyncio.shield(self._commit(transaction))
+            syncing = self._commit(transaction)
+            if syncing is not None:
+                await asyncio.shield(syncing)
         except BaseException as error:
             self._failed(connection, transaction)
             failure = error if isinstance(error, Exception) else RuntimeError("commit cancelled")
@@ -320,23 +322,17 @@ class Writer:
             for turn in batch:
                 turn.committed.set_result(None)
 
-    def _commit(self, transaction: _Transaction) -> asyncio.Future[None]:
+    def _commit(self, transaction: _Transaction) -> asyncio.Future[None] | None:
         """COMMIT, and with synchronous=FULL the fsync of the WAL.
 
         On a disk that syncs in well under a millisecond a round trip to a worker
-        thread costs more than the COMMIT itself, so it runs inline; when COMMITs have
-        lately been slower it runs in a worker thread and the loop serves others.
+        thread costs more than the COMMIT itself, so it runs inline (and returns None,
+        or raises); when COMMITs have lately been slower it runs in a worker thread and
+        the loop serves others: await the future returned.
         """
-        loop = asyncio.get_running_loop()
         if self._sync_seconds < INLINE_COMMIT_SECONDS:
-            done = loop.create_future()
-            try:
-                self._timed_commit(transaction)
-            except Exception as error:
-                done.set_exception(error)
-            else:
-                done.set_result(None)
-            return done
+            self._timed_commit(transaction)
+            return None
         return asyncio.ensure_future(asyncio.to_thread(self._timed_commit, transaction))
 
     def _timed_commit(self, transaction: _Transaction) -> None:
@@ -409,7 +405,7 @@ class _Alone:
             writer._idle()
             raise
         writer._holder = self._me
-        return LoopDb(connection, writer._rows)
+        return LoopDb(connection, writer._rows, writer._driver)
 
     async def __aexit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
         writer = self._writer
@@ -420,9 +416,10 @@ class _Alone:
             if error is not None:
                 transaction.rollback()  # nothing to sync: it is quick
                 return
-            syncing = writer._commit(transaction)
             try:
-                await asyncio.shield(syncing)
+                syncing = writer._commit(transaction)
+                if syncing is not None:
+                    await asyncio.shield(syncing)
             except Exception:
                 writer._failed(transaction.connection, transaction)
                 raise
