@@ -39,9 +39,10 @@ WORKSPACE_RATE = 100.0  # messages per second for the whole workspace
 WORKSPACE_BURST = 20
 HEADROOM = 0.95  # the workspace is paced a little under its cap, half its burst used
 SLOWDOWN = 0.8  # the workspace pace after a 429, as a share of the pace before it
-RECOVERY = 1.05  # the pace regained per second without a 429, as a factor
+RECOVERY = 1.02  # the pace regained per second without a 429, as a factor
 SLOWEST = 1.0  # messages per second: the workspace pacer never goes below it
-RATE_LIMIT_RETRIES = 5  # 429s one post sits out before the sender's own backoff
+RATE_LIMIT_RETRIES = 10  # 429s one post sits out (while the pacers adapt) before the
+# sender's own backoff, which holds its channel for seconds
 
 
 Clock = Callable[[], float]
@@ -57,9 +58,10 @@ class _Allowance:
     held_until: float = 0.0  # a 429's Retry-After: nothing goes before this
 
     def refill(self, now: float, per_second: float, burst: int) -> None:
-        gained = (now - self.updated) * per_second
-        self.tokens = min(float(burst), self.tokens + gained)
-        self.updated = now
+        if now > self.updated:  # (not during a hold: it ends empty)
+            gained = (now - self.updated) * per_second
+            self.tokens = min(float(burst), self.tokens + gained)
+            self.updated = now
 
     def delay(self, now: float, per_second: float) -> float:
         """Seconds until one message may go (0: now); refill first."""
@@ -69,9 +71,11 @@ class _Allowance:
         return wait
 
     def hold(self, now: float, seconds: float) -> None:
-        self.tokens = 0.0
-        self.updated = now
+        """Nothing before ``seconds`` from now, then one message and the steady pace,
+        without a burst: the burst Slack allows may be smaller than assumed too."""
         self.held_until = max(self.held_until, now + seconds)
+        self.tokens = 1.0
+        self.updated = self.held_until
 
 
 class ChannelPacer:
