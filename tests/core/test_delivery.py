@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from bot.core.records import Delivery, NewDelivery
 from bot.core.service import CoreConfig
 from bot.core.views import QuestionView, RevealView
 from tests.core.conftest import ANA, BOB, MOD, PLACE, World, make_world, wrong
-from tests.core.fakes import RecordingOutbox
+from tests.core.fakes import FakeUnit, RecordingOutbox
 
 OTHER = Place("test", "guild-1", "#other")
 
@@ -465,3 +466,27 @@ async def test_a_channel_waits_for_its_failed_message_in_every_pass(world: World
         ("#study", 1),
         ("#study", 2),
     ]
+
+
+async def test_a_database_error_in_one_lane_lets_the_others_record_what_they_sent(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recording #c0's post fails: the pass raises, but only after the lanes that were
+    posting meanwhile recorded their posts, so only #c0's message is sent again later."""
+    outbox = Overlapping()
+    world.service.sender.outbox = outbox
+    for n in range(4):
+        await world.service.drill_now(Place("test", "guild-1", f"#c{n}"), MOD)
+    recorded = FakeUnit.mark_delivered
+
+    async def failing(unit: FakeUnit, delivery_id: int, *args: Any) -> None:
+        if delivery_id == 1:
+            raise OSError("disk full")
+        await recorded(unit, delivery_id, *args)
+
+    monkeypatch.setattr(FakeUnit, "mark_delivered", failing)
+    with pytest.raises(OSError, match="disk full"):
+        await world.service.deliver_pending()
+    assert len(outbox.posts) == 4
+    sent = [await delivery(world, f"question:{n}") for n in range(1, 5)]
+    assert [row.delivered_at is not None for row in sent] == [False, True, True, True]
