@@ -17,6 +17,10 @@ the fan-out against another cap.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -145,3 +149,21 @@ class _all_posted:  # noqa: N801 (used as a predicate, like a function)
                 self.seen.add(call.args.get("channel"))
         self.checked = len(calls)
         return len(self.seen) >= self.channels
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.fanout --rate 50 --burst 10`: the fan-out alone against a workspace
+    cap other than the one the bot assumes (its pacer must learn it from 429s)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=main.__doc__)
+    parser.add_argument("--rate", type=float, default=WORKSPACE_RATE, help="messages/s")
+    parser.add_argument("--burst", type=int, default=WORKSPACE_BURST)
+    parser.add_argument("--quick", action="store_true", help="200 channels, not 2,000")
+    args = parser.parse_args(argv)
+    workspace = Pace(per_second=args.rate, burst=args.burst)
+    with tempfile.TemporaryDirectory() as folder:
+        result = asyncio.run(measure(Path(folder), args.quick, workspace))
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
