@@ -181,12 +181,26 @@ async def test_dropped_connections_do_not_break_the_next_command(database_url: s
         async with admin.begin() as connection:
             ended = await connection.execute(
                 text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name = :name"
+                    "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = :name"
                 ),
                 {"name": f"studybot:{schema}"},
             )
-            assert ended.scalar_one() >= 1
+            pids = [pid for pid, done in ended if done]
+            assert len(pids) >= 1
+        # pg_terminate_backend only signals the backends: wait until they have gone, as
+        # a failover has by the time the next command comes.
+        for _ in range(500):
+            async with admin.connect() as connection:
+                left = await connection.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                    {"pids": pids},
+                )
+                if left.scalar_one() == 0:
+                    break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the terminated backends did not go away")
         await bot.say("/leaderboard all", "Leaderboard: all time")
         await bot.say("/drill now", r"\[Daily drill\]")
         await bot.say("b", "Locked in: b")

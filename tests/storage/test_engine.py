@@ -158,6 +158,18 @@ async def test_a_connection_dropped_by_the_server_is_replaced_before_use(tmp_pat
                     text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
                 )
                 assert ended.scalar_one() is True
+                # pg_terminate_backend only signals the backend: wait until it has gone,
+                # as a failover has by the time the next request comes.
+                for _ in range(500):
+                    left = await connection.execute(
+                        text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                        {"pid": pid},
+                    )
+                    if left.scalar_one() == 0:
+                        break
+                    await asyncio.sleep(0.01)
+                else:
+                    raise AssertionError("the terminated backend did not go away")
         finally:
             await admin.dispose()
         async with repo.unit(readonly=True) as unit:
