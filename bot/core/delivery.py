@@ -81,12 +81,18 @@ class Sender:
         """
         async with self._lock:
             delivered = 0
-            while True:
+            left: set[int] = set()  # due, but held behind a failure in their channel
+            while len(left) < RETRY_NOW_LIMIT:
+                limit = BATCH + len(left)
                 async with self.repo.unit(readonly=True) as u:
-                    due = await u.due_deliveries(self.clock.now(), BATCH)
-                sent, blocked = await self._deliver_in_lanes(due)
+                    due = await u.due_deliveries(self.clock.now(), limit)
+                batch = [delivery for delivery in due if delivery.id not in left]
+                if not batch:
+                    break
+                sent, held = await self._deliver_in_lanes(batch)
                 delivered += sent
-                if len(due) < BATCH or blocked:
+                left |= held
+                if len(due) < limit:
                     break
             async with self.repo.unit(readonly=True) as u:
                 upcoming = await u.next_delivery_at()
@@ -95,8 +101,9 @@ class Sender:
             self.timer.deliver_soon(max(upcoming, self.clock.now() + FIRST_RETRY))
         return delivered
 
-    async def _deliver_in_lanes(self, due: list[Delivery]) -> tuple[int, bool]:
-        """Deliver one batch; how many were delivered, and whether any channel failed.
+    async def _deliver_in_lanes(self, due: list[Delivery]) -> tuple[int, set[int]]:
+        """Deliver one batch; how many were delivered, and the ids left undelivered (a
+        failure, and what waits behind one in its channel).
 
         A lane that meets an error of our own (the database) finishes nothing more, the
         other lanes finish the message in hand and stop, then the error is raised: no
@@ -107,34 +114,31 @@ class Sender:
             channels.setdefault((delivery.tenant_id, delivery.channel), []).append(delivery)
         held = await self._held_back(channels)
         waiting = iter([queue for where, queue in channels.items() if where not in held])
-        delivered = 0
-        blocked = bool(held)
+        done: set[int] = set()
         errors: list[BaseException] = []
 
         async def lane() -> None:
-            nonlocal delivered, blocked
             for queue in waiting:  # the iterator is shared: each channel goes to one lane
                 for delivery in queue:
                     if errors:
                         return
                     where = (delivery.tenant_id, delivery.channel)
                     try:
-                        done = await self._deliver(delivery)
+                        delivered = await self._deliver(delivery)
                     except Exception as error:
                         errors.append(error)
                         return
-                    if not done:
+                    if not delivered:
                         self._held[where] = delivery.id
-                        blocked = True
                         break  # keep the channel's messages in order behind the failure
                     if self._held.get(where) == delivery.id:
                         del self._held[where]
-                    delivered += 1
+                    done.add(delivery.id)
 
         await asyncio.gather(*(lane() for _ in range(min(self.lanes, len(channels) - len(held)))))
         if errors:
             raise errors[0]
-        return delivered, blocked
+        return len(done), {delivery.id for delivery in due} - done
 
     async def _held_back(self, channels: dict[Channel, list[Delivery]]) -> set[Channel]:
         """The channels of this batch that wait for an earlier failed message not due yet."""

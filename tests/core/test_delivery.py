@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.core import delivery as delivery_module
 from bot.core.delivery import PlatformNotRunning, Undeliverable, retry_delay
 from bot.core.ports import ChannelView, Place, Who
 from bot.core.questions import QuestionBank
@@ -490,3 +491,19 @@ async def test_a_database_error_in_one_lane_lets_the_others_record_what_they_sen
     assert len(outbox.posts) == 4
     sent = [await delivery(world, f"question:{n}") for n in range(1, 5)]
     assert [row.delivered_at is not None for row in sent] == [False, True, True, True]
+
+
+async def test_a_batch_held_behind_a_failure_does_not_keep_other_channels_waiting(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole batch of #study's messages waits behind its failed first one: the same pass
+    reads on past them and posts #other's question."""
+    monkeypatch.setattr(delivery_module, "BATCH", 3)
+    world.outbox.failures = 1
+    for _ in range(3):
+        await world.service.drill_now(PLACE, MOD)
+    await world.service.drill_now(OTHER, MOD)
+    assert await world.service.deliver_pending() == 1
+    assert [(p.channel, v.post_id) for p, v in world.outbox.posts] == [("#other", 4)]
+    await world.advance(timedelta(seconds=2))
+    assert [v.post_id for p, v in world.outbox.posts if p == PLACE] == [1, 2, 3]
