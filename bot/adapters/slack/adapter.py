@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import actions, commands, events
-from bot.adapters.slack.backlog import InFlight
+from bot.adapters.slack.backlog import Pressure
 from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.outbox import SlackOutbox
 from bot.adapters.slack.people import PLATFORM, People
@@ -131,7 +131,7 @@ class SlackAdapter:
             log.info("Slack: Socket Mode connected as %s", auth.get("user"))
         else:
             web_app = app.web_app(path=EVENTS_PATH)
-            web_app.middlewares.append(_counted(self.listeners.backlog.in_flight))
+            web_app.middlewares.append(_counted(self.listeners.backlog.pressure))
             self._runner = web.AppRunner(web_app, handle_signals=False, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.host, self.port, backlog=LISTEN_BACKLOG)
@@ -159,17 +159,17 @@ class SlackAdapter:
             self._session = None
 
 
-def _counted(in_flight: InFlight) -> Any:
+def _counted(pressure: Pressure) -> Any:
     """aiohttp middleware: every request is in flight until its response is ready."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-        in_flight.enter()
+        pressure.enter()
         try:
             response: web.StreamResponse = await handler(request)
             return response
         finally:
-            in_flight.leave()
+            pressure.leave()
 
     return middleware
 

@@ -6,10 +6,11 @@ bolt's task for the request then ends and the request is freed: a burst of click
 leaves a queue of small jobs, not thousands of live tasks holding their requests.
 
 The event loop serves acknowledgements and jobs alike, one step each in turn, so jobs
-running beside a burst slow every acknowledgement down. While requests are being
-answered (``InFlight``) only one worker takes jobs, which keeps the queue moving
-however long the burst; the others wait until no request is in flight, then all of
-them work the queue down (answers commit in groups, Web API calls overlap).
+running beside a burst slow every acknowledgement down. While acknowledgements fall
+behind (``Pressure``: requests in flight and the loop late) the workers take no new
+job; one of them waits at most ``PATIENCE`` seconds before it takes one anyway, which
+keeps the queue moving however long the burst. Otherwise all of them work the queue
+down (answers commit in groups, Web API calls overlap).
 """
 
 from __future__ import annotations
@@ -23,29 +24,65 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[None]]
 
 WORKERS = 8
+PATIENCE = 0.05  # seconds the steady worker waits for a calm moment before each job
+LATE = 0.02  # the event loop this many seconds late, with requests in flight, is behind
+TICK = 0.01  # how often the loop's lateness is measured while requests are in flight
 WAITING_LIMIT = 20_000  # jobs queued beyond this make their listener wait (after its ack)
 
 
-class InFlight:
-    """Requests received and not yet answered; ``calm`` returns when there are none."""
+class Pressure:
+    """Whether acknowledgements are falling behind: requests in flight while the loop is late.
 
-    def __init__(self) -> None:
+    ``enter``/``leave`` count the requests being answered. While there are any, a ticker
+    measures how late the event loop runs; ``calm`` returns when no request is in flight,
+    or the loop is on time (within ``late`` seconds), so work that only competes with
+    acknowledgements when the loop is saturated goes on whenever it is not.
+    """
+
+    def __init__(self, late: float = LATE) -> None:
+        self.late = late
         self.count = 0
+        self.lag = 0.0
         self._calm = asyncio.Event()
         self._calm.set()
+        self._ticker: asyncio.Task[None] | None = None
 
     def enter(self) -> None:
         self.count += 1
-        self._calm.clear()
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick())
+        self._update()
 
     def leave(self) -> None:
-        self.count -= 1
-        if self.count <= 0:
-            self.count = 0
-            self._calm.set()
+        self.count = max(0, self.count - 1)
+        self._update()
 
     async def calm(self) -> None:
         await self._calm.wait()
+
+    def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+
+    def _update(self) -> None:
+        if self.count == 0 or self.lag <= self.late:
+            self._calm.set()
+        else:
+            self._calm.clear()
+
+    async def _tick(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.count > 0:
+                started = loop.time()
+                await asyncio.sleep(TICK)
+                self.lag = loop.time() - started - TICK
+                self._update()
+        finally:
+            self.lag = 0.0
+            self._ticker = None
+            self._update()
 
 
 class Backlog:
@@ -55,10 +92,12 @@ class Backlog:
         self,
         workers: int = WORKERS,
         limit: int = WAITING_LIMIT,
-        in_flight: InFlight | None = None,
+        pressure: Pressure | None = None,
+        patience: float = PATIENCE,
     ) -> None:
         self.workers = workers
-        self.in_flight = in_flight or InFlight()
+        self.patience = patience
+        self.pressure = pressure or Pressure()
         self._queue: asyncio.Queue[Job] = asyncio.Queue(limit)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -66,7 +105,8 @@ class Backlog:
         """Queue ``job``; returns at once unless ``limit`` jobs are already waiting."""
         if not self._tasks:
             loop = asyncio.get_running_loop()
-            self._tasks = [loop.create_task(self._work(n == 0)) for n in range(self.workers)]
+            patience = [self.patience] + [None] * (self.workers - 1)
+            self._tasks = [loop.create_task(self._work(p)) for p in patience]
         await self._queue.put(job)
 
     @property
@@ -84,19 +124,29 @@ class Backlog:
                 await self._queue.join()
         except TimeoutError:
             log.warning("stopping: %d queued job(s) dropped, running ones cancelled", self.waiting)
+        self.pressure.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
-    async def _work(self, steady: bool) -> None:
+    async def _work(self, patience: float | None) -> None:
         while True:
-            if not steady:
-                await self.in_flight.calm()
+            if patience is None:
+                await self.pressure.calm()  # no new job while acks fall behind
             job = await self._queue.get()
             try:
+                await self._calm(patience)  # a burst may have begun while it waited for one
                 await job()
             except Exception:  # the job reports its own errors; this only keeps the worker
                 log.exception("a queued job failed")
             finally:
                 self._queue.task_done()
+
+    async def _calm(self, patience: float | None) -> None:
+        """Wait until acks keep up, or ``patience`` seconds (None: however long)."""
+        try:
+            async with asyncio.timeout(patience):
+                await self.pressure.calm()
+        except TimeoutError:
+            pass

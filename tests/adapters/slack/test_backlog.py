@@ -1,11 +1,11 @@
-"""The queue of work after acks: one worker while requests are answered, all once calm."""
+"""The queue of work after acks: one worker while acks fall behind, all of them otherwise."""
 
 from __future__ import annotations
 
 import asyncio
 from functools import partial
 
-from bot.adapters.slack.backlog import Backlog, InFlight
+from bot.adapters.slack.backlog import Backlog, Pressure
 
 
 class Jobs:
@@ -35,19 +35,20 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-async def test_one_worker_while_requests_are_in_flight_then_all_of_them() -> None:
-    """Ten jobs queued during a burst: one runs while a request is in flight; once none
-    is, four workers run at once; each job runs exactly once, in the order queued."""
-    in_flight = InFlight()
-    backlog = Backlog(workers=4, in_flight=in_flight)
+async def test_one_worker_while_acks_fall_behind_then_all_of_them() -> None:
+    """Ten jobs queued while requests are in flight and the loop runs late: one runs (its
+    worker out of patience at once here); once no request is in flight, four workers run
+    at once; each job runs exactly once, in the order queued."""
+    pressure = Pressure(late=-1)  # any lateness is too late
+    backlog = Backlog(workers=4, pressure=pressure, patience=0)
     jobs = Jobs()
-    in_flight.enter()
+    pressure.enter()
     for n in range(10):
         await backlog.put(partial(jobs.job, n))
     await settle()
     assert jobs.started == [0]
 
-    in_flight.leave()
+    pressure.leave()
     await settle()
     assert jobs.running == 4 and jobs.started == [0, 1, 2, 3]
 
@@ -55,6 +56,23 @@ async def test_one_worker_while_requests_are_in_flight_then_all_of_them() -> Non
     await backlog.wait_idle()
     assert sorted(jobs.done) == list(range(10)) and jobs.started == list(range(10))
     assert jobs.most == 4
+    await backlog.close(grace=0)
+
+
+async def test_requests_in_flight_on_a_loop_on_time_hold_no_job_back() -> None:
+    """Requests keep coming but the loop keeps up: all four workers take jobs at once."""
+    pressure = Pressure(late=3600)  # never late
+    backlog = Backlog(workers=4, pressure=pressure, patience=3600)
+    jobs = Jobs()
+    pressure.enter()
+    for n in range(6):
+        await backlog.put(partial(jobs.job, n))
+    await settle()
+    assert jobs.started == [0, 1, 2, 3]
+    jobs.release.set()
+    await backlog.wait_idle()
+    assert sorted(jobs.done) == list(range(6))
+    pressure.leave()
     await backlog.close(grace=0)
 
 
