@@ -35,17 +35,25 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+async def queued_in_flight(
+    count: int, late: float, patience: float
+) -> tuple[Pressure, Backlog, Jobs]:
+    """Four workers; ``count`` jobs queued while a request is in flight."""
+    pressure = Pressure(late=late)
+    backlog = Backlog(workers=4, pressure=pressure, patience=patience)
+    jobs = Jobs()
+    pressure.enter()
+    for n in range(count):
+        await backlog.put(partial(jobs.job, n))
+    await settle()
+    return pressure, backlog, jobs
+
+
 async def test_one_worker_while_acks_fall_behind_then_all_of_them() -> None:
     """Ten jobs queued while requests are in flight and the loop runs late: one runs (its
     worker out of patience at once here); once no request is in flight, four workers run
     at once; each job runs exactly once, in the order queued."""
-    pressure = Pressure(late=-1)  # any lateness is too late
-    backlog = Backlog(workers=4, pressure=pressure, patience=0)
-    jobs = Jobs()
-    pressure.enter()
-    for n in range(10):
-        await backlog.put(partial(jobs.job, n))
-    await settle()
+    pressure, backlog, jobs = await queued_in_flight(10, late=-1, patience=0)  # always late
     assert jobs.started == [0]
 
     pressure.leave()
@@ -61,13 +69,7 @@ async def test_one_worker_while_acks_fall_behind_then_all_of_them() -> None:
 
 async def test_requests_in_flight_on_a_loop_on_time_hold_no_job_back() -> None:
     """Requests keep coming but the loop keeps up: all four workers take jobs at once."""
-    pressure = Pressure(late=3600)  # never late
-    backlog = Backlog(workers=4, pressure=pressure, patience=3600)
-    jobs = Jobs()
-    pressure.enter()
-    for n in range(6):
-        await backlog.put(partial(jobs.job, n))
-    await settle()
+    pressure, backlog, jobs = await queued_in_flight(6, late=3600, patience=3600)  # on time
     assert jobs.started == [0, 1, 2, 3]
     jobs.release.set()
     await backlog.wait_idle()
