@@ -12,6 +12,7 @@ bot is done, how many answers are in its database (each exactly once).
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sqlite3
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import percentile, say
-from bench.slack import ADMIN, Burst, Signed, click, letters, post_drills, start_bot
+from bench.slack import ADMIN, Burst, Signed, click, cpu_of, letters, post_drills, start_bot
 from tests.harness.fake_slack import FakeSlack
 
 ACK_LIMIT = 3.0
@@ -66,7 +67,8 @@ async def measure(folder: Path, quick: bool) -> dict[str, Any]:
                 elif took < ACK_LIMIT:
                     in_time.append(took)
 
-            started = loop.time()
+            started, (ran, waited) = loop.time(), cpu_of(bot.process.pid)
+            load = os.getloadavg()[0]  # runnable processes, over the last minute
             sending: list[asyncio.Task[None]] = []
             for i, request in enumerate(requests):  # each click starts at its moment
                 wait = started + i * spread / len(requests) - loop.time()
@@ -75,6 +77,9 @@ async def measure(folder: Path, quick: bool) -> dict[str, Any]:
                 sending.append(loop.create_task(send(request)))
             await asyncio.gather(*sending)
             sent = loop.time() - started
+            # the machine is shared: how much CPU the bot had while the clicks came
+            ran_after, waited_after = cpu_of(bot.process.pid)
+            bot_ran, bot_waited = ran_after - ran, waited_after - waited
             expected = len({(m.ts, user) for m, _, user in plan})
             recorded, duplicates, done = await _recorded(database, expected, started, loop)
         finally:
@@ -83,13 +88,17 @@ async def measure(folder: Path, quick: bool) -> dict[str, Any]:
             status, bot_rss = await bot.stop()
     say(
         f"burst: p99 ack {percentile(latencies, 0.99) * 1000:.0f} ms, "
-        f"{recorded}/{expected} recorded, bot peak RSS {bot_rss:.0f} MB"
+        f"{recorded}/{expected} recorded, bot peak RSS {bot_rss:.0f} MB; while the clicks "
+        f"came ({sent:.1f} s) the bot ran {bot_ran:.1f} s and waited {bot_waited:.1f} s for a CPU"
     )
     return {
         "clicks": len(plan),
         "learners": learners,
         "posts": len(messages),
         "sent_over_s": sent,
+        "bot_cpu_s_while_sent": bot_ran,
+        "bot_waited_for_cpu_s_while_sent": bot_waited,
+        "load_average_at_burst": load,
         "acked_in_time": len(in_time),
         "ack_p50_ms": percentile(latencies, 0.5) * 1000,
         "ack_p99_ms": percentile(latencies, 0.99) * 1000,

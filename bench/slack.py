@@ -53,6 +53,12 @@ def peak_rss_of(pid: int) -> float:
     return float("nan")
 
 
+def cpu_of(pid: int) -> tuple[float, float]:
+    """Seconds a process has run on a CPU, and waited for one while runnable (schedstat)."""
+    ran, waited, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+    return int(ran) / 1e9, int(waited) / 1e9
+
+
 async def start_bot(fake: FakeSlack, database: Path) -> Bot:
     port = free_port()
     env = dict(os.environ)
