@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -30,15 +32,34 @@ class People:
         self.client = client
         self.admin_users = frozenset(u.strip() for u in admin_users if u.strip())
         self._names: dict[str, str] = {}
+        self._asking: dict[str, asyncio.Task[str]] = {}
 
     async def who(self, user_id: str) -> Who:
         """A learner; users.info is asked only when no name is known yet."""
         name = self._names.get(user_id)
         if name is None:
-            user = await self._info(user_id)
-            name = _display_name(user) if user else user_id
-            self._names[user_id] = name
+            name = await self._name(user_id)
         return Who(PLATFORM, user_id, name)
+
+    async def _name(self, user_id: str) -> str:
+        """users.info once, however many clicks of a new learner wait for their name."""
+        asking = self._asking.get(user_id)
+        if asking is None:
+            asking = asyncio.get_running_loop().create_task(self._look_up(user_id))
+            self._asking[user_id] = asking
+            asking.add_done_callback(partial(self._asked, user_id))
+        return await asyncio.shield(asking)  # a waiter given up on leaves it to the others
+
+    def _asked(self, user_id: str, asking: asyncio.Task[str]) -> None:
+        self._asking.pop(user_id, None)
+        if not asking.cancelled():
+            asking.exception()  # seen here, in case every waiter has gone
+
+    async def _look_up(self, user_id: str) -> str:
+        user = await self._info(user_id)
+        name = _display_name(user) if user else user_id
+        self._names[user_id] = name
+        return name
 
     async def manager(self, user_id: str) -> Who:
         """A learner with the platform's current word on whether they may manage."""

@@ -8,9 +8,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.slack.adapter import build_client
 from bot.adapters.slack.backlog import WORKERS
+from bot.adapters.slack.people import People
 from tests.adapters.slack.support import ANA, Studybot, wrong_letter
-from tests.harness.fake_slack import Message
+from tests.harness.fake_slack import FakeSlack, Message
 
 LOCKED_IN = "Locked in"
 REPEAT = "You already answered this one"
@@ -120,3 +122,16 @@ async def test_clicks_acked_before_a_stop_are_recorded_before_it_ends(bot: Study
     assert bot.answers_on(post_id) == 20
     for user in learners:
         assert [e.text.startswith(LOCKED_IN) for e in bot.fake.ephemerals_for(user)] == [True]
+
+
+async def test_a_new_learners_clicks_at_once_ask_slack_for_their_name_once(
+    fake: FakeSlack,
+) -> None:
+    """Five lookups of one new learner at once make one users.info call; all get the name."""
+    client = build_client(fake.bot_token, fake.base_url)
+    people = People(client)
+    found = await asyncio.gather(*(people.who("U0NEW") for _ in range(5)))
+    assert {who.display_name for who in found} == {"u0new"}
+    assert len(fake.calls_to("users.info")) == 1
+    await people.who("U0NEW")
+    assert len(fake.calls_to("users.info")) == 1
