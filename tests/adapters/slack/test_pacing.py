@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
 from bot.adapters.slack.adapter import build_client
@@ -160,6 +161,18 @@ async def test_a_lower_workspace_cap_slows_the_outbox_without_losing_or_doubling
     assert any(c.status == 429 for c in calls)
     assert outbox.workspace.per_second < 40 * HEADROOM
     assert len(outbox.client.retry_handlers) > len(outbox.poster().retry_handlers)
+
+
+async def test_posts_use_the_session_the_adapter_gives_its_client_at_start() -> None:
+    """The client for posts follows the adapter's client: given a session after the outbox
+    was made, posts go through that session too (one connection pool)."""
+    client = build_client("xoxb-test", "http://127.0.0.1:9/api/")
+    outbox = SlackOutbox(client)
+    assert outbox.poster().session is None
+    async with aiohttp.ClientSession() as session:
+        client.session = session
+        assert outbox.poster().session is session
+        assert outbox.poster().token == client.token
 
 
 def test_an_event_id_counts_once() -> None:
