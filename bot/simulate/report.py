@@ -281,8 +281,9 @@ def render_markdown(summary: Summary, command: str) -> str:
         "",
         f"Readiness calibration at day 30 ({c.learners} simulated learners, all policies):",
         "",
-        f"- mean absolute error vs a simulated 40-question exam: **{c.mae_exam * 100:.1f} pp**",
-        f"- vs that exam's expected score (no luck in the answers): {c.mae_expected * 100:.1f} pp;"
+        f"- mean absolute error vs the 40-question exam's expected score (the target):"
+        f" **{c.mae_expected * 100:.1f} pp**",
+        f"- vs one sampled exam (the luck of 40 answers included): {c.mae_exam * 100:.1f} pp;"
         f" vs true recall over the whole bank: {c.mae_recall * 100:.1f} pp",
         f"- luck floor (an oracle that knows true recall, vs the same exams):"
         f" {c.floor * 100:.1f} pp",
