@@ -24,6 +24,7 @@ from bench.targets import Row, evaluate
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
+QUICK_RESULTS = HERE / "results-quick.json"  # not kept in git: the record is a full run
 BEFORE = HERE / "before.json"
 
 
@@ -153,10 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", help="comma-separated part numbers, e.g. 1,2,7")
     parser.add_argument("--label", default="run", help="'before' also writes bench/before.json")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per part")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--out", type=Path, help="default bench/results.json, bench/results-quick.json for --quick"
+    )
     args = parser.parse_args(argv)
     if args.reps is None:
         args.reps = 1 if args.quick else 5
+    if args.out is None:
+        args.out = QUICK_RESULTS if args.quick else RESULTS
     if args.timeout is None:
         args.timeout = 60.0 if args.quick else 400.0
     started = time.time()
