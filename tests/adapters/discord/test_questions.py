@@ -199,7 +199,7 @@ async def test_weekly_board_goes_to_every_drill_channel_once(
     await bot.advance_to(monday)
     await bot.advance_to(monday + timedelta(hours=1))
     for channel in (STUDY, LOUNGE):
-        boards = [m for m in fake.channel_messages(channel) if "week" in title(m).lower()]
+        boards = [m for m in fake.channel_messages(channel) if title(m).startswith("Week of ")]
         assert len(boards) == 1, [title(m) for m in fake.channel_messages(channel)]
         assert f"<@{ANA}>" in boards[0]["embeds"][0]["description"]
     assert [m for m in fake.channel_messages(ANNEX)] == []
