@@ -551,6 +551,8 @@ class FakeUnit:
     async def add_delivery(self, delivery: NewDelivery) -> int | None:
         if delivery.kind not in DELIVERY_KINDS:
             raise ValueError(f"unknown delivery kind {delivery.kind!r}")  # SQL: a CHECK
+        if not isinstance(delivery.dedup_key, str):
+            raise ValueError("a delivery needs its dedup key")  # SQL: NOT NULL
         if await self.delivery_for(delivery.dedup_key) is not None:
             return None
         row = Delivery(

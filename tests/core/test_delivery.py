@@ -507,3 +507,61 @@ async def test_a_batch_held_behind_a_failure_does_not_keep_other_channels_waitin
     assert [(p.channel, v.post_id) for p, v in world.outbox.posts] == [("#other", 4)]
     await world.advance(timedelta(seconds=2))
     assert [v.post_id for p, v in world.outbox.posts if p == PLACE] == [1, 2, 3]
+
+
+async def test_a_channel_waits_behind_its_failure_even_after_a_channel_without_one(
+    world: World,
+) -> None:
+    """#study's question fails; then #other and #study queue one more each: the pass posts
+    #other's, and #study's second waits for its first, though #other comes first."""
+    world.outbox.failures = 1
+    await world.service.drill_now(PLACE, MOD)
+    assert await world.service.deliver_pending() == 0
+    await world.service.drill_now(OTHER, MOD)
+    await world.service.drill_now(PLACE, MOD)
+    assert await world.service.deliver_pending() == 1
+    assert [(p.channel, v.post_id) for p, v in world.outbox.posts] == [("#other", 2)]
+    await world.advance(timedelta(seconds=2))
+    assert [(p.channel, v.post_id) for p, v in world.outbox.posts][1:] == [
+        ("#study", 1),
+        ("#study", 3),
+    ]
+
+
+async def test_a_failed_message_delivered_by_another_process_frees_its_channel(
+    world: World,
+) -> None:
+    """Another leader delivered #study's failed question meanwhile: the next pass sends
+    #study's next message at once instead of holding the channel for ever."""
+    world.outbox.failures = 1
+    await world.service.drill_now(PLACE, MOD)
+    assert await world.service.deliver_pending() == 0
+    await world.service.drill_now(PLACE, MOD)
+    failed = await delivery(world, "question:1")
+    async with world.repo.unit() as u:
+        await u.mark_delivered(failed.id, "sent-elsewhere", world.clock.now())
+    assert await world.service.deliver_pending() == 1
+    assert [(p.channel, v.post_id) for p, v in world.outbox.posts] == [("#study", 2)]
+
+
+async def test_one_lane_goes_on_to_the_next_channel_after_a_failure(world: World) -> None:
+    """With a single lane, #study's failure does not keep #other waiting for the retry."""
+    world.service.sender.lanes = 1
+    world.outbox.failures = 1
+    await world.service.drill_now(PLACE, MOD)
+    await world.service.drill_now(OTHER, MOD)
+    assert await world.service.deliver_pending() == 1
+    assert [p.channel for p, _ in world.outbox.posts] == ["#other"]
+
+
+async def test_more_held_messages_than_a_batch_do_not_stall_the_pass(world: World) -> None:
+    """A failure holds more messages of its channel than one batch reads: the pass still
+    ends, and the message queued after them in another channel goes out."""
+    world.outbox.failures = 1
+    await world.service.drill_now(PLACE, MOD)
+    assert await world.service.deliver_pending() == 0
+    for _ in range(delivery_module.BATCH + 5):
+        await world.service.drill_now(PLACE, MOD)
+    await world.service.drill_now(OTHER, MOD)
+    assert await world.service.deliver_pending() == 1
+    assert [p.channel for p, _ in world.outbox.posts] == ["#other"]
