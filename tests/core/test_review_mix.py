@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.core import selection
 from bot.core.views import ReviewCardView
-from tests.core.conftest import ANA, PLACE, World, wrong
+from tests.core.conftest import ANA, PLACE, World, make_bank, make_world, wrong
 
 
 async def answer_batch(world: World, right: bool) -> list[tuple[str, bool]]:
@@ -44,6 +44,18 @@ async def test_due_cards_do_not_crowd_out_new_questions(world: World) -> None:
     assert len({qid for qid, _ in shown}) == len(shown) == 10
 
 
+async def test_a_second_batch_brings_one_review_and_nine_new_questions() -> None:
+    """With unseen questions to spare (a bank of 30), the batch after a failed one opens
+    with a card failed yesterday and brings nine new questions after it."""
+    world = make_world(make_bank(per_concept=10))
+    await world.service.sync_questions()
+    await answer_batch(world, right=False)
+    await world.advance(timedelta(days=1))
+    shown = await answer_batch(world, right=True)
+    assert [n for n, (_, before) in enumerate(shown, start=1) if before] == [1]
+    assert len({qid for qid, _ in shown}) == len(shown) == 10
+
+
 async def test_with_the_bank_seen_every_card_is_a_review(world: World) -> None:
     """Once no unseen question is left, due cards fill every position."""
     seen: set[str] = set()
@@ -52,3 +64,4 @@ async def test_with_the_bank_seen_every_card_is_a_review(world: World) -> None:
     await world.advance(timedelta(days=1))
     shown = await answer_batch(world, right=True)
     assert shown and all(before for _, before in shown)
+    assert len({qid for qid, _ in shown}) == len(shown), "no card twice in a batch"
