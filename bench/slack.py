@@ -21,7 +21,13 @@ from typing import Any
 
 import aiohttp
 
-from tests.harness.fake_slack import FakeSlack, Message, signature
+from tests.harness.fake_slack import (
+    FakeSlack,
+    Message,
+    block_actions,
+    signature,
+    slash_command,
+)
 
 TEAM = "T0FAKE"
 ADMIN = "U0BOSS"
@@ -276,50 +282,22 @@ class _Exchange(asyncio.Protocol):
 
 
 def command(text: str, channel: str, response_url: str, user: str = ADMIN) -> dict[str, str]:
-    return {
-        "token": "deprecated-verification-token",
-        "team_id": TEAM,
-        "team_domain": "fake",
-        "channel_id": channel,
-        "channel_name": channel.lower(),
-        "user_id": user,
-        "user_name": user.lower(),
-        "command": "/study",
-        "text": text,
-        "api_app_id": "A0FAKE",
-        "response_url": response_url,
-        "trigger_id": "trigger-1",
-    }
+    return slash_command(
+        text, user_id=user, channel_id=channel, team_id=TEAM, response_url=response_url
+    )
 
 
 def click(message: Message, letter: str, user: str, response_url: str) -> dict[str, str]:
     button = answer_button(message, letter)
-    payload: dict[str, Any] = {
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "fake"},
-        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-        "api_app_id": "A0FAKE",
-        "token": "deprecated-verification-token",
-        "container": {
-            "type": "message",
-            "message_ts": message.ts,
-            "channel_id": message.channel,
-            "is_ephemeral": False,
-        },
-        "trigger_id": "trigger-2",
-        "channel": {"id": message.channel, "name": message.channel.lower()},
-        "message": {"type": "message", "ts": message.ts, "text": ""},
-        "response_url": response_url,
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "block_id": "choices",
-                "value": button["value"],
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
-    }
+    payload = block_actions(
+        action_id=button["action_id"],
+        value=button["value"],
+        user_id=user,
+        team_id=TEAM,
+        channel_id=message.channel,
+        message_ts=message.ts,
+        response_url=response_url,
+    )
     return {"payload": json.dumps(payload)}
 
 
