@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.e2e.test_console import PACKS
-from tests.storage.backends import POSTGRES_URL, open_backend
+from tests.storage.backends import POSTGRES_URL, open_backend, terminate_backends
 
 pytestmark = pytest.mark.postgres
 
@@ -178,29 +178,10 @@ async def test_dropped_connections_do_not_break_the_next_command(database_url: s
         await bot.say("/as ana", "You are now ana")
         await bot.say("/leaderboard all", "Leaderboard: all time")
         schema = database_url.rsplit("search_path=", 1)[1]
-        async with admin.begin() as connection:
-            ended = await connection.execute(
-                text(
-                    "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE application_name = :name"
-                ),
-                {"name": f"studybot:{schema}"},
-            )
-            pids = [pid for pid, done in ended if done]
-            assert len(pids) >= 1
-        # pg_terminate_backend only signals the backends: wait until they have gone, as
-        # a failover has by the time the next command comes.
-        for _ in range(500):
-            async with admin.connect() as connection:
-                left = await connection.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
-                    {"pids": pids},
-                )
-                if left.scalar_one() == 0:
-                    break
-            await asyncio.sleep(0.01)
-        else:
-            raise AssertionError("the terminated backends did not go away")
+        ended = await terminate_backends(
+            admin, "application_name = :name", name=f"studybot:{schema}"
+        )
+        assert len(ended) >= 1
         await bot.say("/leaderboard all", "Leaderboard: all time")
         await bot.say("/drill now", r"\[Daily drill\]")
         await bot.say("b", "Locked in: b")

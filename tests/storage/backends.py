@@ -12,14 +12,16 @@ the URL's `search_path` parameter, and is dropped by cleanup().
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -92,3 +94,50 @@ def _postgres_unavailable(err: BaseException) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message}. CI must run the Postgres tests.", pytrace=False)
     pytest.skip(message)
+
+
+async def cap_sqlite_size(
+    backend: Backend, database: Path, spare_pages: int
+) -> Callable[[], Awaitable[None]]:
+    """Let the SQLite file grow by only `spare_pages` pages: a disk about to be full.
+
+    The limit applies to connections made from now on, so the pool is emptied. Returns
+    what lifts the limit again (for reading back what was stored).
+    """
+    with sqlite3.connect(database) as raw:
+        pages = raw.execute("PRAGMA page_count").fetchone()[0]
+
+    @event.listens_for(backend.engine.sync_engine, "connect")
+    def _tiny(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA max_page_count = {pages + spare_pages}")
+        cursor.close()
+
+    async def lift() -> None:
+        event.remove(backend.engine.sync_engine, "connect", _tiny)
+        await backend.engine.dispose()
+
+    await backend.engine.dispose()
+    return lift
+
+
+async def terminate_backends(admin: AsyncEngine, where: str, **parameters: Any) -> list[int]:
+    """End the Postgres backends of pg_stat_activity matching `where` (a failover), and
+    wait until they have gone: pg_terminate_backend only signals them."""
+    async with admin.connect() as connection:
+        ended = await connection.execute(
+            text(f"SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE {where}"),
+            parameters,
+        )
+        pids = [pid for pid, done in ended if done]
+        await connection.commit()
+    for _ in range(500):
+        async with admin.connect() as connection:
+            left = await connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                {"pids": pids},
+            )
+            if left.scalar_one() == 0:
+                return pids
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the terminated backends {pids} did not go away")

@@ -17,7 +17,7 @@ from bot.core.records import QuestionRow
 from bot.storage import SqlRepository, create_engine, migrate
 from bot.storage.tables import cards
 
-from .backends import open_backend
+from .backends import open_backend, terminate_backends
 
 
 async def _pragmas(connection: AsyncConnection) -> tuple[str, int, int, int]:
@@ -153,23 +153,7 @@ async def test_a_connection_dropped_by_the_server_is_replaced_before_use(tmp_pat
         # The pool now holds exactly that connection; end it from another session.
         admin = create_engine(backend.url)
         try:
-            async with admin.connect() as connection:
-                ended = await connection.execute(
-                    text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
-                )
-                assert ended.scalar_one() is True
-                # pg_terminate_backend only signals the backend: wait until it has gone,
-                # as a failover has by the time the next request comes.
-                for _ in range(500):
-                    left = await connection.execute(
-                        text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
-                        {"pid": pid},
-                    )
-                    if left.scalar_one() == 0:
-                        break
-                    await asyncio.sleep(0.01)
-                else:
-                    raise AssertionError("the terminated backend did not go away")
+            assert await terminate_backends(admin, "pid = :pid", pid=pid) == [pid]
         finally:
             await admin.dispose()
         async with repo.unit(readonly=True) as unit:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
-import sqlite3
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.core.clock import SimulatedClock
 from bot.core.errors import AlreadyAnswered, StorageBusy
@@ -31,7 +29,7 @@ from bot.storage.tables import answers, learners, scores_all
 from tests.core.conftest import make_bank
 from tests.core.fakes import RecordingOutbox
 
-from .backends import Backend
+from .backends import Backend, cap_sqlite_size
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
@@ -169,16 +167,7 @@ async def test_a_failed_commit_tells_no_unit_of_its_group_it_counted(
     service = await _service(repo)
     [post] = await _open_posts(repo, 1)
     await service.record_answer(PLACE, Who("test", "u-first", "First"), post, 0)
-    with sqlite3.connect(tmp_path / "studybot.db") as raw:
-        pages = raw.execute("PRAGMA page_count").fetchone()[0]
-
-    @event.listens_for(backend.engine.sync_engine, "connect")
-    def _tiny(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA max_page_count = {pages + 4}")
-        cursor.close()
-
-    await backend.engine.dispose()  # new connections get the limit
+    lift = await cap_sqlite_size(backend, tmp_path / "studybot.db", spare_pages=4)
     clickers = [Who("test", f"u-{n}-" + "x" * 300, "L" * 80) for n in range(60)]
     results = await asyncio.gather(
         *(service.record_answer(PLACE, who, post, 0) for who in clickers),
@@ -187,8 +176,7 @@ async def test_a_failed_commit_tells_no_unit_of_its_group_it_counted(
     failed = [r for r in results if isinstance(r, BaseException)]
     assert failed and all(isinstance(r, StorageBusy) for r in failed)
     assert len(failed) < len(results)  # some groups fit before the disk was full
-    event.remove(backend.engine.sync_engine, "connect", _tiny)
-    await backend.engine.dispose()
+    await lift()
     told = [
         who.user_id
         for who, r in zip(clickers, results, strict=True)
