@@ -118,44 +118,15 @@ async def test_upgrading_a_log_backfills_the_score_tables(backend: Backend) -> N
         week = _week(a["answered_at"], ZONES[tenant])
         for table, key in ((totals, (tenant, learner)), (weeks, (tenant, week, learner))):
             table[key] = [x + y for x, y in zip(table[key], add, strict=True)]
+    counts = ("points", "correct", "answered")
     async with backend.engine.connect() as connection:
-        stored_all = {
-            tuple(r)
-            for r in await connection.execute(
-                select(
-                    *(
-                        scores_all.c[k]
-                        for k in (
-                            "tenant_id",
-                            "learner_id",
-                            "display_name",
-                            "points",
-                            "correct",
-                            "answered",
-                        )
-                    )
-                )
-            )
-        }
-        stored_weeks = {
-            tuple(r)
-            for r in await connection.execute(
-                select(
-                    *(
-                        scores_week.c[k]
-                        for k in (
-                            "tenant_id",
-                            "week_start",
-                            "learner_id",
-                            "display_name",
-                            "points",
-                            "correct",
-                            "answered",
-                        )
-                    )
-                )
-            )
-        }
+
+        async def stored(table: Any, *keys: str) -> set[tuple[Any, ...]]:
+            columns = (table.c[k] for k in (*keys, "display_name", *counts))
+            return {tuple(r) for r in await connection.execute(select(*columns))}
+
+        stored_all = await stored(scores_all, "tenant_id", "learner_id")
+        stored_weeks = await stored(scores_week, "tenant_id", "week_start", "learner_id")
     assert stored_all == {(t, lid, names[lid], *v) for (t, lid), v in totals.items()}
     assert stored_weeks == {(t, w, lid, names[lid], *v) for (t, w, lid), v in weeks.items()}
     assert len({w for _, w, _ in weeks}) >= 3  # the log spans several weeks
