@@ -16,6 +16,7 @@ down (answers commit in groups, Web API calls overlap).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -145,8 +146,6 @@ class Backlog:
 
     async def _calm(self, patience: float | None) -> None:
         """Wait until acks keep up, or ``patience`` seconds (None: however long)."""
-        try:
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(patience):
                 await self.pressure.calm()
-        except TimeoutError:
-            pass
